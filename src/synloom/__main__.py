@@ -1,0 +1,3 @@
+from synloom.cli.app import main
+
+main()

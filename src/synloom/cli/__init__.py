@@ -1,0 +1,1 @@
+"""The `synloom` command line: thin wrappers over the library."""

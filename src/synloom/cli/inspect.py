@@ -1,0 +1,55 @@
+"""`synloom inspect RUN_DIR`: counts per label, rejection reasons, a few samples per label."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from synloom.cli.app import app
+from synloom.cli.render import console, counts_table
+
+
+@app.command()
+def inspect(
+    run_dir: Annotated[Path, typer.Argument(help="run directory")],
+    show: Annotated[int, typer.Option(help="samples shown per label")] = 3,
+) -> None:
+    """Summarise a run."""
+    from synloom.store import RunStore
+
+    with RunStore(run_dir) as store:
+        manifest = store.manifest()
+        counts = store.counts()
+        console.print(
+            f"[bold]{run_dir}[/] spec {manifest.get('spec', {}).get('name')!r}"
+            f" (hash {manifest.get('spec_hash')}), seed {manifest.get('seed')}"
+        )
+        console.print(counts_table("requests and outputs", counts, "what"))
+        console.print(counts_table("accepted per label", store.label_counts()))
+        console.print(counts_table("rejection reasons", store.rejection_reasons(), "reason"))
+        ctx = store.counts("context")
+        if ctx["planned"]:
+            console.print(counts_table("context stage", ctx, "what"))
+        samples = store.accepted()
+        table = Table(title=f"samples (up to {show} per label)")
+        table.add_column("label")
+        table.add_column("text")
+        shown: dict[str, int] = {}
+        for s in samples:
+            if shown.get(s.label, 0) < show:
+                shown[s.label] = shown.get(s.label, 0) + 1
+                table.add_row(s.label, s.text if s.text_b is None else f"{s.text} ||| {s.text_b}")
+        console.print(table)
+        failed = store.failed()
+        if failed:
+            console.print(
+                counts_table(
+                    "failed requests (first 5)",
+                    {f["id"]: f["error"] for f in failed[:5]},
+                    "id",
+                    "error",
+                )
+            )

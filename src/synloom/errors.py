@@ -1,0 +1,19 @@
+"""Errors synloom raises on purpose. The CLI prints them as one line and exits with status 2."""
+
+from __future__ import annotations
+
+
+class SynloomError(Exception):
+    """A problem the user can fix (bad input, missing file, unsupported option)."""
+
+
+class SpecError(SynloomError):
+    """The task spec is invalid."""
+
+
+class BackendError(SynloomError):
+    """A backend cannot be created or cannot do what was asked (e.g. no log-prob support)."""
+
+
+class StoreError(SynloomError):
+    """The run directory is missing, corrupt, or belongs to a different spec."""

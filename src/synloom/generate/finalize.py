@@ -1,0 +1,62 @@
+"""Round finalization in plan order: exact dedup, near-duplicate filter, per-label budget cap."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from synloom.prompts import normalize_text
+
+if TYPE_CHECKING:
+    from synloom.generate.plan import StagePlan
+    from synloom.spec import TaskSpec
+    from synloom.store import RunStore
+
+
+def dedup_key(text: str, text_b: str | None) -> str:
+    return (
+        normalize_text(text)
+        if text_b is None
+        else f"{normalize_text(text)}\x1f{normalize_text(text_b)}"
+    )
+
+
+def _near_dup_index(spec: TaskSpec):
+    threshold = spec.generation.near_duplicate_threshold
+    if threshold is None:
+        return None
+    from synloom.generate.near_dup import NearDuplicateIndex
+
+    return NearDuplicateIndex(threshold=threshold)
+
+
+def finalize_round(spec: TaskSpec, store: RunStore, stage: StagePlan, rnd: int) -> None:
+    """Turn a round's candidates into accepted or rejected rows; deterministic given the store."""
+    accepted = store.accepted(stage.name)
+    seen: dict[str, str] = {}
+    per_label: dict[str | None, int] = {}
+    near = _near_dup_index(spec)
+    for s in accepted:
+        seen.setdefault(dedup_key(s.text, s.text_b), s.id)
+        per_label[s.label] = per_label.get(s.label, 0) + 1
+        if near is not None:
+            near.add_if_new(s.id, s.text_b or s.text)
+    with store.transaction():
+        for req_id, label, text, text_b in store.candidates(stage.name, rnd):
+            key = dedup_key(text, text_b)
+            if key in seen:
+                store.set_status(req_id, "rejected", "duplicate", dup_of=seen[key])
+                continue
+            if per_label.get(label, 0) >= stage.budget:
+                store.set_status(
+                    req_id, "rejected", "over_budget", f"label already has {stage.budget}"
+                )
+                continue
+            if near is not None:
+                hit = near.add_if_new(req_id, text_b or text)
+                if hit is not None:
+                    store.set_status(req_id, "rejected", "near_duplicate", dup_of=hit)
+                    continue
+            seen[key] = req_id
+            per_label[label] = per_label.get(label, 0) + 1
+            store.set_status(req_id, "accepted")
+        store.finalize_round(stage.name, rnd)
