@@ -116,3 +116,15 @@ def test_pair_task_keeps_context_as_first_text(tmp_path):
     assert len(samples) == 10
     assert all(s.text in {"The sky is blue today.", "Cats sleep a lot."} for s in samples)
     assert all(s.text_b and s.meta["context"] == s.text for s in samples)
+
+
+def test_near_duplicates_become_rejected_rows(tmp_path):
+    spec = make_spec(near_duplicate_threshold=0.5, samples_per_label=15)
+    summary = run_generation(spec, tmp_path / "run", backend=FakeBackend(vocab=6))
+    c = summary.counts
+    assert summary.rejection_reasons.get("near_duplicate", 0) > 0
+    assert c["accepted"] + c["rejected"] == c["done"]
+    with RunStore(tmp_path / "run") as store:
+        kept = {s.id: set(s.text.rstrip(".").split()) for s in store.accepted()}
+        near = [r for r in store.rejected() if r["reason"] == "near_duplicate"]
+    assert all(r["dup_of"] in kept for r in near)

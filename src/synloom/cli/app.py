@@ -19,7 +19,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported for their @app.command side effects.
-    from synloom.cli import export, generate, inspect  # noqa: F401
+    from synloom.cli import evaluate, export, generate, inspect, quickstart  # noqa: F401
 
 
 def main() -> None:

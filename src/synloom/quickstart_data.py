@@ -1,0 +1,40 @@
+"""Files shipped for `synloom quickstart` (see data/SOURCES.md for their provenance)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class QuickstartPaths:
+    spec: Path
+    test: Path
+    gold_train: Path
+
+
+def quickstart_paths() -> QuickstartPaths:
+    root = Path(str(resources.files("synloom") / "data"))
+    return QuickstartPaths(
+        root / "quickstart.yaml", root / "sst2_test.jsonl", root / "sst2_train_sentences.jsonl"
+    )
+
+
+def test_subset(path: Path, size: int):
+    """The whole test set (size 0) or a label-stratified random subset of it (seed 0)."""
+    from synloom.train.data import LabeledData
+
+    data = LabeledData.from_jsonl(path)
+    if size <= 0 or size >= len(data):
+        return data
+    rng = random.Random(0)
+    by_label: dict[str, list[int]] = {}
+    for i, label in enumerate(data.labels):
+        by_label.setdefault(label, []).append(i)
+    picked: list[int] = []
+    for indices in by_label.values():
+        share = round(size * len(indices) / len(data))
+        picked.extend(rng.sample(indices, share))
+    return data.subset(sorted(picked))
