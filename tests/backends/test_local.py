@@ -58,3 +58,21 @@ def test_score_matches_a_direct_forward_pass(backend):
     # a fluent continuation is more likely than a scrambled one
     fluent, scrambled = backend.score([PROMPT] * 2, ["A wonderful film.", "film. wonderful A"])
     assert fluent.mean() > scrambled.mean()
+
+
+def test_a_local_model_path_loads_like_the_embedded_default(backend):
+    from synloom.backends.embedded import embedded_model_dir
+
+    by_path = LocalBackend(model=str(embedded_model_dir()))
+    greedy = GenerationParams(max_new_tokens=8, temperature=0.0, stop=())
+    assert (
+        by_path.generate([PROMPT], greedy, [0])[0].raw_text
+        == backend.generate([PROMPT], greedy, [0])[0].raw_text
+    )
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    from synloom.errors import BackendError
+
+    with pytest.raises(BackendError, match="cannot load model"):
+        LocalBackend(model=str(tmp_path / "no-such-model"))

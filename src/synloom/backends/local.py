@@ -127,7 +127,12 @@ class LocalBackend:
     def score(
         self, prompts: Sequence[str], continuations: Sequence[str], batch_size: int = 32
     ) -> list[np.ndarray]:
-        """Log-prob of each continuation token given prompt + earlier tokens (right padding)."""
+        """Log-prob of each continuation token given prompt + earlier tokens.
+
+        Left padding puts every continuation at the right edge, so only the last
+        `max continuation + 1` positions go through the LM head and the softmax (the full
+        vocabulary x sequence logits dominate the cost otherwise).
+        """
         import torch
 
         if len(prompts) != len(continuations):
@@ -139,6 +144,8 @@ class LocalBackend:
             c_ids = tok(c, add_special_tokens=False)["input_ids"]
             if not c_ids:
                 raise BackendError(f"score: empty continuation for prompt {p[:40]!r}")
+            if not p_ids:
+                raise BackendError("score: empty prompt")
             pairs.append((p_ids, c_ids))
         order = sorted(range(len(pairs)), key=lambda i: -len(pairs[i][0]) - len(pairs[i][1]))
         results: list[np.ndarray | None] = [None] * len(pairs)
@@ -147,19 +154,23 @@ class LocalBackend:
             idx = order[start : start + batch_size]
             seqs = [pairs[i][0] + pairs[i][1] for i in idx]
             width = max(len(s) for s in seqs)
+            keep = max(len(pairs[i][1]) for i in idx) + 1
             ids = torch.full((len(seqs), width), pad, dtype=torch.long)
             mask = torch.zeros((len(seqs), width), dtype=torch.long)
             for r, s in enumerate(seqs):
-                ids[r, : len(s)] = torch.tensor(s)
-                mask[r, : len(s)] = 1
+                ids[r, width - len(s) :] = torch.tensor(s)
+                mask[r, width - len(s) :] = 1
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)
             with torch.inference_mode():
-                logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
-            logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-            targets = ids[:, 1:]
-            token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+                logits = self.model(
+                    input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep
+                ).logits.float()
+                logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
+                targets = ids[:, width - keep + 1 :]
+                token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
             for r, i in enumerate(idx):
-                p_len, c_len = len(pairs[i][0]), len(pairs[i][1])
-                results[i] = token_lp[r, p_len - 1 : p_len - 1 + c_len].numpy().copy()
+                c_len = len(pairs[i][1])
+                results[i] = token_lp[r, keep - 1 - c_len :].numpy().copy()
         return results  # type: ignore[return-value]
 
     def close(self) -> None:

@@ -18,7 +18,7 @@ class GenerationConfig(SpecModel):
     top_k: int = Field(0, ge=0, description="0 disables top-k")
     stop: list[str] = Field(default_factory=lambda: ['"', "\n"])
     oversample: float = Field(
-        1.5, ge=1.0, description="requests planned per missing sample in each round"
+        1.2, ge=1.0, description="requests planned per missing sample in the first round"
     )
     max_rounds: int = Field(6, ge=1, description="planning rounds before giving up on a budget")
     near_duplicate_threshold: float | None = Field(
