@@ -6,7 +6,21 @@ import random
 
 from synloom.backends.base import Completion, cut_at_stop
 
-WORDS = ["good", "bad", "film", "plot", "acting", "story", "great", "awful", "fun", "dull", "scene", "music", "cast"]
+WORDS = [
+    "good",
+    "bad",
+    "film",
+    "plot",
+    "acting",
+    "story",
+    "great",
+    "awful",
+    "fun",
+    "dull",
+    "scene",
+    "music",
+    "cast",
+]
 
 
 class FakeBackend:

@@ -26,7 +26,9 @@ def evaluate(
     ] = "",
     seeds: Annotated[str, typer.Option(help="comma-separated training seeds")] = "0",
     prompting: Annotated[bool, typer.Option(help="include the prompting baseline row")] = True,
-    calibrate: Annotated[bool, typer.Option(help="content-free calibration of the baseline")] = False,
+    calibrate: Annotated[
+        bool, typer.Option(help="content-free calibration of the baseline")
+    ] = False,
 ) -> None:
     """Three-way table on real data: prompting baseline, TAM on synthetic, TAM on gold."""
     from synloom.errors import SynloomError
@@ -37,8 +39,14 @@ def evaluate(
     except ValueError:
         raise SynloomError(f"--seeds must be comma-separated integers, got {seeds!r}") from None
     table = evaluate_run(
-        run_dir, test, gold_train=gold_train, tam=tam, strategies=_split(strategies),
-        seeds=seed_list, prompting=prompting, calibrate=calibrate,
+        run_dir,
+        test,
+        gold_train=gold_train,
+        tam=tam,
+        strategies=_split(strategies),
+        seeds=seed_list,
+        prompting=prompting,
+        calibrate=calibrate,
     )
     console.print(table.format(), markup=False, highlight=False)
     console.print(f"saved {Path(run_dir) / EVALUATION_FILE}")

@@ -1,0 +1,260 @@
+"""OpenAI-compatible HTTP backend (vLLM, llama.cpp's llama-server, Ollama, OpenAI).
+
+Built on aiohttp: measured on this 2-core machine against the fake server, the client spends
+~0.6 ms of CPU per request with aiohttp, ~6 ms with httpx.AsyncClient and ~7 ms with the `openai`
+package (which runs on httpx) at 64 concurrent requests, so only aiohttp keeps hundreds of requests
+per second in flight. Concurrency adapts to the server (`AdaptiveLimiter`), failed attempts are
+retried with jittered exponential backoff (`RetryPolicy`), and a request that exhausts its retries
+comes back as a `Completion` with `error` set, never as a missing row. The API key is read from the
+environment variable the config names; it lives only in request headers and is scrubbed from every
+error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+from synloom.backends.aio_runner import LoopThread
+from synloom.backends.base import Completion, GenerationParams
+from synloom.backends.concurrency import AdaptiveLimiter
+from synloom.backends.http_pool import RequestPool
+from synloom.backends.http_retry import FATAL_STATUS, RequestFailure, RetryPolicy, parse_retry_after
+from synloom.backends.openai_wire import (
+    NoPromptLogprobs,
+    generation_payload,
+    parse_generation,
+    parse_score,
+    score_payload,
+    scrub,
+)
+from synloom.errors import BackendError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterator, Sequence
+
+    import numpy as np
+
+    from synloom.spec.backend import OpenAIBackendConfig
+
+log = logging.getLogger(__name__)
+
+
+class OpenAIBackend:
+    """The `Backend` protocol over HTTP, plus `stream()` for results in completion order."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "default",
+        *,
+        api_key_env: str = "OPENAI_API_KEY",
+        endpoint: str = "completions",
+        max_concurrency: int = 64,
+        initial_concurrency: int = 8,
+        adaptive: bool = True,
+        timeout_s: float = 60.0,
+        max_retries: int = 5,
+        check_server: bool = True,
+    ):
+        if endpoint not in ("completions", "chat"):
+            raise BackendError(f"endpoint must be 'completions' or 'chat', not {endpoint!r}")
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.api_key_env = api_key_env
+        self.endpoint = endpoint
+        self._key = os.environ.get(api_key_env) or None
+        self.policy = RetryPolicy(max_retries=max_retries, timeout_s=timeout_s)
+        self.limiter = AdaptiveLimiter(
+            initial=initial_concurrency, max_limit=max_concurrency, adaptive=adaptive
+        )
+        self.pool = RequestPool(self.limiter, self.policy, redact=lambda s: scrub(s, self._key))
+        self._runner = LoopThread()
+        self._session: Any = None
+        if check_server:
+            try:
+                self._runner.run(self._check_server())
+            except BaseException:
+                self.close()
+                raise
+
+    @classmethod
+    def from_config(cls, config: OpenAIBackendConfig) -> OpenAIBackend:
+        return cls(
+            config.base_url,
+            config.model,
+            api_key_env=config.api_key_env,
+            endpoint=config.endpoint,
+            max_concurrency=config.max_concurrency,
+            initial_concurrency=config.initial_concurrency,
+            timeout_s=config.timeout_s,
+            max_retries=config.max_retries,
+        )
+
+    def __repr__(self) -> str:
+        key = "<redacted>" if self._key else "<unset>"
+        return (
+            f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r}, "
+            f"endpoint={self.endpoint!r}, api_key_env={self.api_key_env!r}, api_key={key})"
+        )
+
+    # the Backend protocol --------------------------------------------------
+    def generate(
+        self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
+    ) -> list[Completion]:
+        """One completion per prompt, in order; failed requests carry `error`."""
+        out: list[Completion | None] = [None] * len(prompts)
+        for i, comp in self.stream(prompts, params, seeds):
+            out[i] = comp
+        return out  # type: ignore[return-value]
+
+    def stream(
+        self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
+    ) -> Iterator[tuple[int, Completion]]:
+        """(index, Completion) pairs as requests finish, keeping up to the adaptive limit in flight.
+        Raises BackendError on problems no retry can fix (bad key, unknown model or route)."""
+        if len(prompts) != len(seeds):
+            raise BackendError("generate: prompts and seeds differ in length")
+        path = "/chat/completions" if self.endpoint == "chat" else "/completions"
+
+        def attempt_fn(i: int) -> Callable[[], Awaitable[Completion]]:
+            body = generation_payload(self.endpoint, self.model, prompts[i], params, seeds[i])
+
+            async def attempt() -> Completion:
+                return parse_generation(self.endpoint, await self._post(path, body), params)
+
+            return attempt
+
+        return self._runner.iterate(lambda: self.pool.fan_out(len(prompts), attempt_fn))
+
+    def score(self, prompts: Sequence[str], continuations: Sequence[str]) -> list[np.ndarray]:
+        """Per-token log-probs of each continuation, via completions with `echo=True, logprobs=1`
+        (vLLM and the legacy OpenAI completions models support it; llama-server does not)."""
+        if len(prompts) != len(continuations):
+            raise BackendError("score: prompts and continuations differ in length")
+
+        def attempt_fn(i: int) -> Callable[[], Awaitable[np.ndarray]]:
+            body = score_payload(self.model, prompts[i], continuations[i])
+
+            async def attempt() -> np.ndarray:
+                try:
+                    data = await self._post("/completions", body)
+                    return parse_score(data, prompts[i], continuations[i])
+                except (NoPromptLogprobs, RequestFailure) as exc:
+                    refused = (
+                        "echo" in str(exc).lower()
+                    )  # llama-server: "Only no echo is supported"
+                    if isinstance(exc, RequestFailure) and exc.retryable and not refused:
+                        raise
+                    raise BackendError(self._no_scoring(str(exc))) from None
+
+            return attempt
+
+        out: list[Any] = [None] * len(prompts)
+        for i, result in self._runner.iterate(lambda: self.pool.fan_out(len(prompts), attempt_fn)):
+            if isinstance(result, Completion):
+                raise BackendError(f"score request {i} failed: {result.error}")
+            out[i] = result
+        return out
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._runner.run(self._session.close())
+            self._session = None
+        self._runner.close()
+
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
+        """One attempt: the parsed JSON of a 200 answer, else RequestFailure / BackendError."""
+        import aiohttp
+
+        session = self._get_session()
+        url = self.base_url + path
+        try:
+            async with session.post(url, json=body) as resp:
+                raw = await resp.read()
+                status = resp.status
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+        except asyncio.TimeoutError:
+            raise RequestFailure(
+                "timeout", f"no answer from {url} within {self.policy.timeout_s:g} s"
+            ) from None
+        except aiohttp.ClientConnectorError as exc:
+            raise RequestFailure("unreachable", f"cannot connect to {url}: {exc}") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise RequestFailure(
+                "connection", f"{type(exc).__name__} talking to {url}: {exc}"
+            ) from None
+        if status != 200:
+            detail = scrub(raw[:300].decode("utf-8", "replace"), self._key)
+            message = f"HTTP {status} from {url}: {detail}"
+            if status in FATAL_STATUS:
+                raise BackendError(self._fatal_hint(status, message))
+            raise RequestFailure("status", message, status=status, retry_after=retry_after)
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise RequestFailure("malformed", f"invalid JSON from {url}: {raw[:80]!r}") from None
+
+    def _get_session(self) -> Any:
+        import aiohttp
+
+        if self._session is None:
+            headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+            cap = self.limiter.max_limit
+            self._session = aiohttp.ClientSession(
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.policy.timeout_s),
+                connector=aiohttp.TCPConnector(limit=cap + 8, limit_per_host=cap + 8),
+            )
+        return self._session
+
+    async def _check_server(self) -> None:
+        """Fail fast with a clear message if the server is unreachable or rejects the key; resolve
+        model "default" to the server's only model."""
+        import aiohttp
+
+        url = self.base_url + "/models"
+        try:
+            async with self._get_session().get(
+                url, timeout=aiohttp.ClientTimeout(total=15)
+            ) as resp:
+                raw = await resp.read()
+                status = resp.status
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise BackendError(
+                f"cannot reach the OpenAI-compatible server at {self.base_url} "
+                f"({type(exc).__name__}: {scrub(str(exc), self._key)}); is it running?"
+            ) from None
+        if status in (401, 403):
+            raise BackendError(self._fatal_hint(status, f"HTTP {status} from {url}"))
+        if status != 200 or self.model != "default":
+            return
+        try:
+            names = [m["id"] for m in json.loads(raw)["data"]]
+        except (ValueError, KeyError, TypeError):
+            return  # no usable model list: send "default" and let the server decide
+        if len(names) == 1:
+            self.model = names[0]
+        elif names:
+            raise BackendError(
+                f"the server at {self.base_url} serves {len(names)} models; set backend.model "
+                f"(--model) to one of: {', '.join(names[:10])}"
+            )
+
+    def _fatal_hint(self, status: int, message: str) -> str:
+        if status in (401, 403):
+            where = f"${self.api_key_env}" + ("" if self._key else " (not set)")
+            return f"{message}: the server rejected the API key from {where}"
+        return f"{message}: check base_url ({self.base_url}) and model ({self.model!r})"
+
+    def _no_scoring(self, why: str) -> str:
+        return (
+            f"the server at {self.base_url} does not return prompt log-probs ({why}); scoring "
+            "needs completions with echo=True and logprobs (vLLM supports it, llama-server "
+            "and chat-only APIs do not); use a vLLM server or the local backend for scoring"
+        )

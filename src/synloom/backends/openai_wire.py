@@ -1,0 +1,111 @@
+"""Request payloads and response parsing of the OpenAI completions / chat completions wire format.
+
+Pure functions (no I/O), shared by the HTTP backend and its tests. Malformed answers raise
+`RequestFailure("malformed", ...)`, which the backend retries like a dropped connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from synloom.backends.base import Completion, GenerationParams, cut_at_stop
+from synloom.backends.http_retry import RequestFailure
+
+MAX_STOP_STRINGS = 4  # OpenAI rejects more; the rest are applied client-side
+
+
+def generation_payload(
+    endpoint: str, model: str, prompt: str, params: GenerationParams, seed: int
+) -> dict[str, Any]:
+    """Body of one completions or chat completions request."""
+    body: dict[str, Any] = {
+        "model": model,
+        "max_tokens": params.max_new_tokens,
+        "temperature": params.temperature,
+        "top_p": params.top_p,
+        "seed": int(seed) % (2**31),
+    }
+    if params.top_k > 0:  # not in the OpenAI API; vLLM, llama-server and Ollama accept it
+        body["top_k"] = params.top_k
+    if params.stop:
+        body["stop"] = list(params.stop[:MAX_STOP_STRINGS])
+    if endpoint == "chat":
+        body["messages"] = [{"role": "user", "content": prompt}]
+    else:
+        body["prompt"] = prompt
+    return body
+
+
+def parse_generation(endpoint: str, data: Any, params: GenerationParams) -> Completion:
+    """A Completion from a 200 answer; the stop strings are applied again client-side."""
+    try:
+        choice = data["choices"][0]
+        if endpoint == "chat":
+            raw = choice["message"].get("content") or ""
+        else:
+            raw = choice["text"]
+        reason = choice.get("finish_reason")
+        usage = data.get("usage") or {}
+        n_tokens = int(usage.get("completion_tokens") or 0)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise RequestFailure("malformed", f"unexpected response shape ({exc!r})") from None
+    if not isinstance(raw, str):
+        raise RequestFailure("malformed", "completion text is not a string")
+    text, stopped = cut_at_stop(raw, params.stop)
+    finish = "length" if reason == "length" and not stopped else "stop"
+    return Completion(text=text, finish_reason=finish, raw_text=raw, n_tokens=n_tokens)
+
+
+def score_payload(model: str, prompt: str, continuation: str) -> dict[str, Any]:
+    """Echo the prompt + continuation with one log-prob per token (the lm-eval-harness recipe)."""
+    return {
+        "model": model,
+        "prompt": prompt + continuation,
+        "max_tokens": 1,
+        "temperature": 0.0,
+        "echo": True,
+        "logprobs": 1,
+    }
+
+
+class NoPromptLogprobs(Exception):
+    """The server answered but without prompt log-probs (it ignores `echo`)."""
+
+
+def parse_score(data: Any, prompt: str, continuation: str) -> np.ndarray:
+    """Log-probs of the tokens that end inside the continuation (a token straddling the boundary
+    counts for the continuation, since the server tokenizes prompt + continuation together)."""
+    try:
+        choice = data["choices"][0]
+        lp = choice.get("logprobs")
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise RequestFailure("malformed", f"unexpected response shape ({exc!r})") from None
+    if not lp or not lp.get("token_logprobs") or not lp.get("tokens"):
+        raise NoPromptLogprobs("no logprobs in the answer")
+    tokens, logprobs = lp["tokens"], lp["token_logprobs"]
+    offsets = lp.get("text_offset")
+    full = prompt + continuation
+    if offsets is None:
+        offsets, pos = [], 0
+        for tok in tokens:
+            offsets.append(pos)
+            pos += len(tok)
+    if not choice.get("text", "").startswith(full) and "".join(tokens)[: len(full)] != full:
+        raise NoPromptLogprobs("the answer does not echo the prompt")
+    out = [
+        float(p)
+        for tok, off, p in zip(tokens, offsets, logprobs)
+        if off + len(tok) > len(prompt) and off < len(full) and p is not None
+    ]
+    if not out:
+        raise NoPromptLogprobs("no log-probs cover the continuation")
+    return np.asarray(out, dtype=np.float32)
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """`text` with every occurrence of `secret` (an API key) replaced, for errors and logs."""
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text

@@ -1,0 +1,1 @@
+"""Evaluation on real data: metrics, the generator's prompting baseline, the three-way table."""

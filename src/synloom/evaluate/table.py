@@ -1,0 +1,295 @@
+"""The three-way evaluation of a run on real test data (ZeroGen/ProGen's main table).
+
+Rows: the generator's zero-shot prompting baseline, a task model trained on the run's
+synthetic samples, and the same task model trained on real gold data (the supervised upper
+reference). Each row has accuracy and macro-F1 on the same test set, sizes and seeds; with
+several seeds the task-model rows report mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from synloom.errors import SynloomError
+from synloom.evaluate.metrics import classification_report
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from synloom.backends.base import Backend
+    from synloom.spec import TaskSpec
+    from synloom.train.data import LabeledData
+
+EVALUATION_FILE = "evaluation.json"
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One setting: mean scores over seeds, plus each seed's report."""
+
+    setting: str  # "prompting", "tam-synthetic", "tam-gold"
+    model: str
+    accuracy: float
+    macro_f1: float
+    n_train: int | None
+    n_test: int
+    seeds: list[int]
+    accuracy_std: float = 0.0
+    macro_f1_std: float = 0.0
+    seconds: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EvaluationTable:
+    rows: list[TableRow]
+    labels: list[str]
+    test_source: str
+    gold_source: str | None
+    created_at: float
+
+    def row(self, setting: str) -> TableRow:
+        for row in self.rows:
+            if row.setting == setting:
+                return row
+        raise KeyError(setting)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n", "utf-8")
+        return path
+
+    def format(self) -> str:
+        """A plain-text table for the terminal."""
+        head = ("setting", "model", "n_train", "n_test", "seeds", "accuracy", "macro-F1")
+        lines = [head]
+        for r in self.rows:
+            lines.append(
+                (
+                    r.setting,
+                    r.model,
+                    "-" if r.n_train is None else str(r.n_train),
+                    str(r.n_test),
+                    ",".join(map(str, r.seeds)) or "-",
+                    _pm(r.accuracy, r.accuracy_std, len(r.seeds)),
+                    _pm(r.macro_f1, r.macro_f1_std, len(r.seeds)),
+                )
+            )
+        widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+        return "\n".join(
+            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+            for line in lines
+        )
+
+
+def load_run_spec(run_dir: str | Path) -> TaskSpec:
+    """The spec a run was generated from (kept in its manifest)."""
+    from synloom.spec.io import parse_spec
+    from synloom.store import RunStore
+
+    with RunStore(run_dir) as store:
+        manifest = store.manifest()
+    if "spec" not in manifest:
+        raise SynloomError(f"{run_dir}: the run manifest holds no spec")
+    return parse_spec(manifest["spec"], source=f"{run_dir} manifest")
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    test: str | Path | LabeledData,
+    *,
+    gold_train: str | Path | LabeledData | None = None,
+    tam: str = "tfidf",
+    strategies: Sequence[str] = (),
+    seeds: Sequence[int] = (0,),
+    prompting: bool = True,
+    calibrate: bool = False,
+    prompt_template: str | None = None,
+    prompt_fill: dict[str, str] | None = None,
+    backend: Backend | None = None,
+    save: bool = True,
+) -> EvaluationTable:
+    """Build the three-way table for a run and (by default) store it as evaluation.json there.
+
+    `prompt_template` / `prompt_fill` adapt the generation prompt for the prompting baseline
+    when it holds placeholders a test input cannot fill (e.g. a generated movie name).
+    """
+    from synloom.train.data import LabeledData, load_labeled_data
+
+    spec = load_run_spec(run_dir)
+    synthetic = LabeledData.from_run(run_dir)
+    test_data = load_labeled_data(test)
+    gold = None if gold_train is None else load_labeled_data(gold_train)
+    table = evaluate_three_way(
+        spec,
+        synthetic,
+        test_data,
+        gold_train=gold,
+        tam=tam,
+        strategies=strategies,
+        seeds=seeds,
+        prompting=prompting,
+        calibrate=calibrate,
+        prompt_template=prompt_template,
+        prompt_fill=prompt_fill,
+        backend=backend,
+        test_source=str(test) if not isinstance(test, LabeledData) else "data",
+        gold_source=None if gold_train is None else str(gold_train),
+    )
+    if save:
+        table.save(Path(run_dir) / EVALUATION_FILE)
+    return table
+
+
+def evaluate_three_way(
+    spec: TaskSpec,
+    synthetic: LabeledData,
+    test: LabeledData,
+    *,
+    gold_train: LabeledData | None = None,
+    tam: str = "tfidf",
+    strategies: Sequence[str] = (),
+    seeds: Sequence[int] = (0,),
+    prompting: bool = True,
+    calibrate: bool = False,
+    prompt_template: str | None = None,
+    prompt_fill: dict[str, str] | None = None,
+    backend: Backend | None = None,
+    test_source: str = "data",
+    gold_source: str | None = None,
+) -> EvaluationTable:
+    """The table from data already in memory (what `evaluate_run` calls)."""
+    labels = spec.label_names
+    _check_labels(test, labels, "test data")
+    if gold_train is not None:
+        _check_labels(gold_train, labels, "gold training data")
+    if test.is_pair != synthetic.is_pair:
+        raise SynloomError("the test data and the run differ in being sentence pairs")
+    if not seeds:
+        raise SynloomError("give at least one seed")
+    rows = []
+    if prompting:
+        rows.append(
+            _prompting_row(spec, test, labels, calibrate, prompt_template, prompt_fill, backend)
+        )
+    few_shot = _few_shot_data(spec) if "few-shot-first" in strategies else None
+    tam_args = (test, labels, tam, strategies, seeds, few_shot)
+    rows.append(_tam_row("tam-synthetic", synthetic, *tam_args))
+    if gold_train is not None:
+        rows.append(_tam_row("tam-gold", gold_train, *tam_args))
+    return EvaluationTable(rows, labels, test_source, gold_source, time.time())
+
+
+def _prompting_row(spec, test, labels, calibrate, template, fill, backend) -> TableRow:
+    from synloom.evaluate.prompting import predict_zero_shot
+
+    start = time.perf_counter()
+    owned = backend is None
+    if owned:
+        from synloom.backends import load_backend
+
+        backend = load_backend(spec.backend)
+    try:
+        result = predict_zero_shot(
+            backend,
+            spec,
+            test.texts,
+            test.texts_b,
+            calibrate=calibrate,
+            template=template,
+            fill=fill,
+        )
+    finally:
+        if owned:
+            backend.close()
+    report = classification_report(test.labels, result.predictions, labels)
+    model = getattr(backend, "model_name", getattr(backend, "name", "backend"))
+    return TableRow(
+        setting="prompting",
+        model=f"{model} zero-shot" + (" +calibration" if calibrate else ""),
+        accuracy=report["accuracy"],
+        macro_f1=report["macro_f1"],
+        n_train=None,
+        n_test=len(test),
+        seeds=[],
+        seconds=time.perf_counter() - start,
+        details={"report": report, **result.describe(), "prompt": template or spec.recipe.prompt},
+    )
+
+
+def _few_shot_data(spec: TaskSpec) -> LabeledData:
+    """The spec's seed examples: the real few-shot data of FewGen's schedule."""
+    from synloom.train.data import LabeledData
+
+    examples = spec.seed_examples
+    if not examples:
+        raise SynloomError(
+            "strategy few-shot-first needs real examples: add seed_examples to the spec"
+        )
+    pairs = [e.text_b is not None for e in examples]
+    return LabeledData(
+        texts=tuple(e.text for e in examples),
+        labels=tuple(e.label for e in examples),
+        texts_b=tuple(e.text_b or "" for e in examples) if any(pairs) else None,
+    )
+
+
+def _tam_row(setting, train, test, labels, tam, strategies, seeds, few_shot) -> TableRow:
+    import numpy as np
+
+    from synloom.train.registry import create_task_model
+
+    start = time.perf_counter()
+    reports, describe = [], {}
+    for seed in seeds:
+        model = create_task_model(tam, strategies=strategies)
+        if few_shot is not None:
+            model.fit(train, seed=seed, few_shot=few_shot)
+        else:
+            model.fit(train, seed=seed)
+        describe = model.describe()
+        reports.append(
+            classification_report(test.labels, model.predict(test.texts, test.texts_b), labels)
+        )
+    acc = np.array([r["accuracy"] for r in reports])
+    f1 = np.array([r["macro_f1"] for r in reports])
+    missing = sorted(set(labels) - set(train.labels))
+    return TableRow(
+        setting=setting,
+        model=tam + "".join(f"+{s}" for s in strategies),
+        accuracy=float(acc.mean()),
+        macro_f1=float(f1.mean()),
+        n_train=len(train),
+        n_test=len(test),
+        seeds=list(seeds),
+        accuracy_std=float(acc.std()),
+        macro_f1_std=float(f1.std()),
+        seconds=time.perf_counter() - start,
+        details={
+            "task_model": describe,
+            "train_label_counts": train.label_counts(),
+            "labels_missing_from_training": missing,
+            "reports": dict(zip(map(str, seeds), reports, strict=True)),
+            "few_shot_examples": None if few_shot is None else len(few_shot),
+        },
+    )
+
+
+def _check_labels(data: LabeledData, labels: list[str], what: str) -> None:
+    unknown = sorted(set(data.labels) - set(labels))
+    if unknown:
+        raise SynloomError(
+            f"{what} has labels the spec does not declare: {', '.join(unknown)} "
+            f"(spec labels: {', '.join(labels)})"
+        )
+
+
+def _pm(mean: float, std: float, n: int) -> str:
+    return f"{mean:.4f}" if n <= 1 else f"{mean:.4f} ± {std:.4f}"

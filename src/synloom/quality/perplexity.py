@@ -1,0 +1,96 @@
+"""Perplexity of the samples under a fixed reference language model (naturalness).
+
+Jelinek, Mercer, Bahl & Baker, "Perplexity—a measure of the difficulty of speech recognition
+tasks", JASA 1977; as in HF `evaluate`'s perplexity metric, a sample's perplexity is
+exp(mean token negative log-likelihood). Reported: `mean` of per-sample perplexities (HF
+evaluate's `mean_perplexity`), their `median`, and `corpus` = exp(total NLL / total tokens).
+Lower = more predictable text for the reference LM; compare only under the same LM and tokenizer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from synloom.errors import SynloomError
+from synloom.quality.info import MetricInfo
+from synloom.quality.scoring import ScoreFn, score_in_batches
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+
+METRICS = (
+    MetricInfo(
+        name="perplexity",
+        family="naturalness",
+        measures="exp(mean token negative log-likelihood) under a reference LM (default: the "
+        "embedded generator)",
+        range="[1, inf)",
+        better="lower",
+        citation="Jelinek et al., Perplexity—a measure of the difficulty of speech recognition "
+        "tasks, JASA 1977",
+        function="synloom.quality.perplexity:perplexity",
+        inputs=("token_logprobs",),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PerplexityResult:
+    mean: float
+    median: float
+    corpus: float
+    n_samples: int
+    n_tokens: int
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def sample_perplexities(token_logprobs: Sequence[np.ndarray]) -> np.ndarray:
+    """exp(−mean log-prob) of each sample's tokens."""
+    import numpy as np
+
+    out = np.empty(len(token_logprobs))
+    for i, lp in enumerate(token_logprobs):
+        lp = np.asarray(lp, dtype=np.float64)
+        if lp.size == 0:
+            raise SynloomError(f"sample {i} has no scored tokens; perplexity is undefined")
+        out[i] = np.exp(-lp.mean())
+    return out
+
+
+def perplexity(token_logprobs: Sequence[np.ndarray]) -> PerplexityResult:
+    """Summaries of per-token log-probs (natural log), one array per sample."""
+    import numpy as np
+
+    if len(token_logprobs) == 0:
+        raise SynloomError("perplexity needs at least one sample")
+    per_sample = sample_perplexities(token_logprobs)
+    total = sum(float(np.sum(lp)) for lp in token_logprobs)
+    n_tokens = sum(int(np.size(lp)) for lp in token_logprobs)
+    return PerplexityResult(
+        mean=float(per_sample.mean()),
+        median=float(np.median(per_sample)),
+        corpus=float(np.exp(-total / n_tokens)),
+        n_samples=len(token_logprobs),
+        n_tokens=n_tokens,
+    )
+
+
+DEFAULT_PROMPT = "\n"
+
+
+def score_perplexity(
+    score: ScoreFn, texts: Sequence[str], prompt: str = DEFAULT_PROMPT, batch_size: int = 64
+) -> PerplexityResult:
+    """Perplexity of `texts` as continuations of `prompt` under a backend's `score`.
+
+    The default prompt is a newline so that every token of the text is predicted from some
+    context (tokenizers such as SmolLM2's add no BOS token, so the first token of a bare text
+    has nothing to condition on).
+    """
+    logprobs = score_in_batches(score, [prompt] * len(texts), list(texts), batch_size)
+    return perplexity(logprobs)

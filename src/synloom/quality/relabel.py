@@ -1,0 +1,102 @@
+"""Relabel agreement: does a language model, scoring each label's verbalizer, pick the intended label?
+
+Verbalizer scoring as in Schick & Schütze, "Exploiting Cloze Questions for Few Shot Text
+Classification and Natural Language Inference", EACL 2021; used to check generated labels in
+e.g. Ye et al. (ZeroGen, EMNLP 2022) and Gao et al. (SunGen, ICLR 2023). For sample x and label
+y the score is log P(" " + verbalizer_y | template(x)), summed over the verbalizer's tokens
+(log-sum-exp over a label's verbalizers). Optional contextual calibration (Zhao et al.,
+"Calibrate Before Use", ICML 2021) subtracts the scores of a content-free input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from synloom.errors import SynloomError
+from synloom.quality.confusion import LabelConfusion, label_confusion
+from synloom.quality.info import MetricInfo
+from synloom.quality.scoring import ScoreFn, score_in_batches
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import numpy as np
+
+DEFAULT_TEMPLATE = "Text: {text}\nLabel:"
+
+METRICS = (
+    MetricInfo(
+        name="relabel_agreement",
+        family="correctness",
+        measures="share of samples for which the LM's highest-scoring verbalizer is the intended "
+        "label",
+        range="[0, 1]",
+        better="higher",
+        citation="Schick & Schütze, Exploiting Cloze Questions for Few Shot Text Classification, "
+        "EACL 2021; Zhao et al., Calibrate Before Use, ICML 2021",
+        function="synloom.quality.relabel:relabel_agreement",
+        inputs=("labels", "label_scores"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RelabelAgreement:
+    agreement: float
+    confusion: LabelConfusion
+    judged: list[str]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def relabel_agreement(
+    labels: Sequence[str],
+    label_scores: np.ndarray,
+    label_names: Sequence[str],
+    calibration: np.ndarray | None = None,
+) -> RelabelAgreement:
+    """Agreement of argmax over `label_scores` (n × len(label_names)) with `labels`."""
+    import numpy as np
+
+    scores = np.asarray(label_scores, dtype=np.float64)
+    if scores.shape != (len(labels), len(label_names)):
+        raise SynloomError(
+            f"label_scores has shape {scores.shape}, expected ({len(labels)}, {len(label_names)})"
+        )
+    if calibration is not None:
+        scores = scores - np.asarray(calibration, dtype=np.float64)[None, :]
+    judged = [label_names[j] for j in scores.argmax(axis=1)]
+    confusion = label_confusion(list(labels), judged, list(label_names))
+    return RelabelAgreement(confusion.agreement, confusion, judged)
+
+
+def verbalizer_scores(
+    score: ScoreFn,
+    texts: Sequence[str],
+    verbalizers: Mapping[str, Sequence[str]],
+    template: str = DEFAULT_TEMPLATE,
+    batch_size: int = 64,
+) -> np.ndarray:
+    """Array (n_texts, n_labels), labels in `verbalizers` order: log P(verbalizer | prompt)."""
+    import numpy as np
+    from scipy.special import logsumexp
+
+    if "{text}" not in template:
+        raise SynloomError("the relabel template must contain {text}")
+    names = list(verbalizers)
+    words = [(j, w) for j, name in enumerate(names) for w in (verbalizers[name] or [name])]
+    prompts, continuations = [], []
+    for text in texts:
+        prompt = template.replace("{text}", text)
+        for _, word in words:
+            prompts.append(prompt)
+            continuations.append(" " + word.strip())
+    logprobs = score_in_batches(score, prompts, continuations, batch_size)
+    totals = np.array([float(np.sum(lp)) for lp in logprobs]).reshape(len(texts), len(words))
+    out = np.full((len(texts), len(names)), -np.inf)
+    for j in range(len(names)):
+        cols = [k for k, (label, _) in enumerate(words) if label == j]
+        out[:, j] = logsumexp(totals[:, cols], axis=1)
+    return out

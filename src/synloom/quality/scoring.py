@@ -1,0 +1,28 @@
+"""The one model call quality metrics need: per-token log-probs from any backend's `score`.
+
+`ScoreFn(prompts, continuations) -> list[np.ndarray]` is `Backend.score` (natural-log
+probabilities of each continuation's tokens given its prompt). Metrics take numbers; these
+helpers turn texts into those numbers in batches so one callable serves every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ScoreFn = Callable[[Sequence[str], Sequence[str]], list["np.ndarray"]]
+
+
+def score_in_batches(
+    score: ScoreFn, prompts: Sequence[str], continuations: Sequence[str], batch_size: int = 64
+) -> list[np.ndarray]:
+    """Call `score` on slices of at most `batch_size` pairs, keeping the order."""
+    out: list[np.ndarray] = []
+    for start in range(0, len(prompts), batch_size):
+        out.extend(
+            score(prompts[start : start + batch_size], continuations[start : start + batch_size])
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Test and benchmark helpers shipped with synloom (a fake OpenAI-compatible server)."""

@@ -1,0 +1,77 @@
+"""Frozen MiniLM sentence embeddings + logistic regression.
+
+The encoder (all-MiniLM-L6-v2, Reimers & Gurevych 2019/2020) is not trained; only a logistic
+regression on its normalised embeddings is. For sentence pairs the features are
+[u, v, |u - v|, u * v], the pair representation of InferSent (Conneau et al., 2017) and
+Sentence-BERT (Reimers & Gurevych, 2019).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from synloom.embeddings import DEFAULT_EMBEDDER
+from synloom.train.base import TaskModel, check_trainable
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+
+    from synloom.train.data import LabeledData
+
+
+class EmbeddingLogReg(TaskModel):
+    """Frozen sentence embeddings + logistic regression (scikit-learn)."""
+
+    name = "embed-lr"
+
+    def __init__(
+        self,
+        *,
+        embedder: str = DEFAULT_EMBEDDER,
+        C: float = 4.0,
+        max_iter: int = 2000,
+        class_weight: str | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.C = C
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+
+    def params(self) -> dict[str, object]:
+        return {"embedder": self.embedder, "C": self.C, "class_weight": self.class_weight}
+
+    def fit(self, train: LabeledData, *, seed: int = 0) -> EmbeddingLogReg:
+        from sklearn.linear_model import LogisticRegression
+
+        check_trainable(train, self.name)
+        self.is_pair_ = train.is_pair
+        features = self._features(train.texts, train.texts_b)
+        self.classifier_ = LogisticRegression(
+            C=self.C, max_iter=self.max_iter, class_weight=self.class_weight, random_state=seed
+        )
+        self.classifier_.fit(features, list(train.labels), sample_weight=train.weights)
+        self.labels_ = [str(c) for c in self.classifier_.classes_]
+        return self
+
+    def predict_proba(
+        self, texts: Sequence[str], texts_b: Sequence[str] | None = None
+    ) -> np.ndarray:
+        import numpy as np
+
+        self._check_fitted(texts, texts_b)
+        if len(texts) == 0:
+            return np.zeros((0, len(self.labels_)))
+        return self.classifier_.predict_proba(self._features(texts, texts_b))
+
+    def _features(self, texts: Sequence[str], texts_b: Sequence[str] | None) -> np.ndarray:
+        import numpy as np
+
+        from synloom.embeddings import embed_texts
+
+        u = embed_texts(list(texts), name=self.embedder)
+        if texts_b is None:
+            return u
+        v = embed_texts(list(texts_b), name=self.embedder)
+        return np.hstack([u, v, np.abs(u - v), u * v])

@@ -1,0 +1,209 @@
+"""Fine-tune the MiniLM encoder with a classification head, with noisy-label strategies.
+
+The CPU-sized counterpart of the DistilBERT task model of ZeroGen (Ye et al., 2022) and ProGen
+(Ye et al., 2022): all-MiniLM-L6-v2, mean pooling over tokens, dropout and a linear head; pairs
+are encoded together as one "[CLS] a [SEP] b [SEP]" sequence and pooled per segment. Options for noisy synthetic
+labels (see `losses` and `temporal`): label smoothing, RCE/SCE losses, temporal ensembling
+with the consistency loss, the confidence filter, and FewGen's few-shot-then-synthetic schedule
+(Meng et al., 2023): train on real few-shot data first, then on synthetic data at a lower lr.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from synloom.embeddings import DEFAULT_EMBEDDER
+from synloom.errors import SynloomError
+from synloom.train.base import TaskModel, check_trainable
+from synloom.train.losses import LOSSES
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+
+    from synloom.train.data import LabeledData
+
+
+@dataclass(frozen=True)
+class FineTuneConfig:
+    """Hyper-parameters; defaults sized for 2 CPU cores and a few hundred samples."""
+
+    encoder: str = DEFAULT_EMBEDDER
+    max_length: int = 64
+    batch_size: int = 32
+    epochs: int = 3
+    learning_rate: float = 1e-4
+    head_learning_rate: float = 5e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    dropout: float = 0.1
+    loss: str = "ce"  # "ce", "rce" or "sce"
+    label_smoothing: float = 0.0
+    sce_alpha: float = 0.1
+    sce_beta: float = 1.0
+    temporal_ensembling: bool = False
+    ensemble_momentum: float = 0.9
+    consistency_weight: float = 20.0
+    ensemble_interval: int | None = None  # steps between ensemble updates; None: one epoch
+    confidence_threshold: float | None = None
+    min_per_class: int = 16
+    few_shot_epochs: int = 10
+    after_few_shot_lr_scale: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise SynloomError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise SynloomError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if not 0.0 <= self.ensemble_momentum < 1.0:
+            raise SynloomError(f"ensemble_momentum must be in [0, 1), got {self.ensemble_momentum}")
+        if self.confidence_threshold is not None and not 0.0 <= self.confidence_threshold < 1.0:
+            raise SynloomError("confidence_threshold must be in [0, 1)")
+        if self.epochs < 1 or self.batch_size < 1 or self.max_length < 8:
+            raise SynloomError("epochs and batch_size must be >= 1 and max_length >= 8")
+
+
+class FineTuneClassifier(TaskModel):
+    """MiniLM encoder + mean pooling + linear head, fine-tuned end to end (torch)."""
+
+    name = "finetune"
+
+    def __init__(self, config: FineTuneConfig | None = None, **overrides: Any) -> None:
+        self.config = replace(config or FineTuneConfig(), **overrides)
+
+    def params(self) -> dict[str, object]:
+        return asdict(self.config)
+
+    def fit(
+        self, train: LabeledData, *, seed: int = 0, few_shot: LabeledData | None = None
+    ) -> FineTuneClassifier:
+        """Train on `train`; with `few_shot` (real examples), train on those first (FewGen)."""
+        import torch
+
+        from synloom.train.loop import train_classifier
+
+        check_trainable(train, self.name)
+        if few_shot is not None:
+            check_trainable(few_shot, self.name)
+            if few_shot.is_pair != train.is_pair:
+                raise SynloomError("few-shot and training data differ in being sentence pairs")
+            unknown = set(few_shot.labels) - set(train.labels)
+            if unknown:
+                raise SynloomError(f"few-shot labels not in the training data: {sorted(unknown)}")
+        cfg = self.config
+        self.is_pair_ = train.is_pair
+        self.labels_ = train.label_names
+        torch.manual_seed(seed)
+        self.tokenizer_, self.module_ = _build(cfg, len(self.labels_), train.is_pair)
+        self.history_: list[dict[str, float]] = []
+        lr_scale = 1.0
+        if few_shot is not None:
+            stage = replace(
+                cfg,
+                epochs=cfg.few_shot_epochs,
+                temporal_ensembling=False,
+                confidence_threshold=None,
+            )
+            self.history_ += train_classifier(self, few_shot, stage, seed=seed, stage="few-shot")
+            lr_scale = cfg.after_few_shot_lr_scale
+        self.history_ += train_classifier(
+            self,
+            train,
+            cfg,
+            seed=seed + 1,
+            stage="train",
+            lr_scale=lr_scale,
+            pretrained_head=few_shot is not None,
+        )
+        return self
+
+    def predict_proba(
+        self, texts: Sequence[str], texts_b: Sequence[str] | None = None, batch_size: int = 64
+    ) -> np.ndarray:
+        import numpy as np
+        import torch
+
+        self._check_fitted(texts, texts_b)
+        n = len(texts)
+        out = np.zeros((n, len(self.labels_)), dtype=np.float64)
+        order = sorted(range(n), key=lambda i: len(texts[i]) + (len(texts_b[i]) if texts_b else 0))
+        self.module_.eval()
+        with torch.inference_mode():
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                batch = self.encode([texts[i] for i in idx], _pick(texts_b, idx))
+                out[idx] = torch.softmax(self.module_(**batch).float(), dim=-1).numpy()
+        return out
+
+    def encode(self, texts: list[str], texts_b: list[str] | None) -> dict[str, Any]:
+        """Tokenize a batch (pairs as one sequence), truncated to `max_length`."""
+        enc = self.tokenizer_(
+            texts,
+            texts_b,
+            truncation="longest_first" if texts_b is not None else True,
+            max_length=self.config.max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+        if texts_b is not None and "token_type_ids" not in enc:
+            raise SynloomError(
+                f"the encoder {self.config.encoder!r} gives no segment ids; sentence pairs need "
+                "a BERT-style tokenizer"
+            )
+        return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]} | (
+            {"token_type_ids": enc["token_type_ids"]} if "token_type_ids" in enc else {}
+        )
+
+
+def _pick(texts_b: Sequence[str] | None, idx: list[int]) -> list[str] | None:
+    return None if texts_b is None else [texts_b[i] for i in idx]
+
+
+def _build(cfg: FineTuneConfig, n_classes: int, pair: bool):
+    """Tokenizer and a fresh encoder + head module, offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from synloom.embeddings import resolve_embedder_path
+
+    path = resolve_embedder_path(cfg.encoder)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        encoder = AutoModel.from_pretrained(path)
+    except OSError as exc:
+        raise SynloomError(f"cannot load the encoder {cfg.encoder!r} from {path}: {exc}") from None
+
+    class MeanPoolClassifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = torch.nn.Dropout(cfg.dropout)
+            width = encoder.config.hidden_size * (4 if pair else 1)
+            self.head = torch.nn.Linear(width, n_classes)
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            if not pair:
+                return self.head(self.dropout(_mean(hidden, attention_mask)))
+            # both texts are encoded together (cross-attention), then pooled per segment so the
+            # head knows which side is which: [a, b, |a - b|, a * b]
+            a = _mean(hidden, attention_mask * (token_type_ids == 0))
+            b = _mean(hidden, attention_mask * (token_type_ids == 1))
+            return self.head(self.dropout(torch.cat([a, b, (a - b).abs(), a * b], dim=-1)))
+
+    def _mean(hidden, mask):
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(1) / weights.sum(1).clamp_min(1.0)
+
+    return tokenizer, MeanPoolClassifier()
+
+
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    return max(1, math.ceil(n / batch_size))

@@ -1,0 +1,136 @@
+"""The zero-shot prompting baseline with the real embedded generator on real SST-2 sentences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synloom.errors import SynloomError
+from synloom.evaluate.prompting import (
+    label_prompt_renderer,
+    predict_zero_shot,
+    zero_shot_scores,
+)
+from synloom.spec import parse_spec
+from synloom.train.data import LabeledData
+
+SST2_SPEC = {
+    "task": {"kind": "text_classification", "description": "movie review sentiment"},
+    "labels": [
+        {"name": "negative", "verbalizers": ["negative"]},
+        {"name": "positive", "verbalizers": ["positive"]},
+    ],
+    "recipe": {"type": "zerogen", "prompt": 'The movie review in {verbalizer} sentiment is: "'},
+}
+PAIR_SPEC = {
+    "task": {"kind": "text_pair_classification"},
+    "labels": [
+        {"name": "entailment", "verbalizers": ["correct"]},
+        {"name": "not_entailment", "verbalizers": ["wrong"]},
+    ],
+    "recipe": {
+        "type": "zerogen",
+        "contexts": ["unused here"],
+        "prompt": '"{context}"\nBased on the above, the following sentence is definitely '
+        '{verbalizer}: "',
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def backend():
+    from synloom.backends.local import LocalBackend
+
+    model = LocalBackend()
+    yield model
+    model.close()
+
+
+@pytest.fixture(scope="module")
+def handful(datasets_dir) -> LabeledData:
+    return LabeledData.from_jsonl(datasets_dir / "sst2/test.jsonl").subset(range(24))
+
+
+@pytest.mark.slow
+def test_scores_match_one_by_one_scoring(backend, handful):
+    spec = parse_spec(SST2_SPEC)
+    texts = list(handful.texts[:5])
+    batched = zero_shot_scores(
+        backend, label_prompt_renderer(spec), spec.label_names, texts, chunk_size=3
+    )
+    render = label_prompt_renderer(spec)
+    for i, text in enumerate(texts):
+        for k, label in enumerate(spec.label_names):
+            (single,) = backend.score([render(label, None)], [text])
+            assert batched[i, k] == pytest.approx(float(np.mean(single)), abs=1e-3)
+
+
+@pytest.mark.slow
+def test_handful_of_real_sst2_sentences(backend, handful):
+    spec = parse_spec(SST2_SPEC)
+    result = predict_zero_shot(backend, spec, handful.texts)
+    assert result.scores.shape == (24, 2)
+    assert np.isfinite(result.scores).all() and (result.scores < 0).all()
+    assert result.predictions == [spec.label_names[i] for i in result.scores.argmax(axis=1)]
+    assert not result.calibrated and result.content_free_bias is None
+
+
+@pytest.mark.slow
+def test_calibration_removes_the_content_free_bias(backend, handful):
+    spec = parse_spec(SST2_SPEC)
+    plain = predict_zero_shot(backend, spec, handful.texts)
+    calibrated = predict_zero_shot(backend, spec, handful.texts, calibrate=True)
+    np.testing.assert_allclose(
+        calibrated.scores, plain.scores - np.array(calibrated.content_free_bias), rtol=1e-9
+    )
+    # with a single content-free input, that input itself ends up exactly uncommitted
+    neutral = predict_zero_shot(backend, spec, ["N/A"], calibrate=True, content_free=["N/A"])
+    assert neutral.scores[0, 0] == pytest.approx(neutral.scores[0, 1], abs=1e-9)
+
+
+@pytest.mark.slow
+def test_pair_task_scores_the_second_text_after_the_first(backend, datasets_dir):
+    spec = parse_spec(PAIR_SPEC)
+    rows = LabeledData.from_jsonl(datasets_dir / "sst2/test.jsonl").subset(range(4))
+    first, second = list(rows.texts[:2]), list(rows.texts[2:4])
+    result = predict_zero_shot(backend, spec, first, second)
+    render = label_prompt_renderer(spec)
+    assert first[0] in render("entailment", first[0])
+    (lp,) = backend.score([render("not_entailment", first[1])], [second[1]])
+    assert result.scores[1, 1] == pytest.approx(float(np.mean(lp)), abs=1e-3)
+
+
+def test_prompts_that_test_inputs_cannot_fill_are_refused():
+    spec = parse_spec(
+        SST2_SPEC
+        | {
+            "recipe": {
+                "type": "zerogen",
+                "contexts": ["Heat"],
+                "prompt": 'The review in {verbalizer} sentiment for movie "{context}" is: "',
+            }
+        }
+    )
+    with pytest.raises(SynloomError, match=r"uses \{context\}"):
+        predict_zero_shot(None, spec, ["a fine film ."])
+    with pytest.raises(SynloomError, match="bad prompt"):
+        predict_zero_shot(None, spec, ["x"], template="Review {nope}: ")
+    with pytest.raises(SynloomError, match="pair task needs the second texts"):
+        predict_zero_shot(None, parse_spec(PAIR_SPEC), ["a premise ."])
+
+
+def test_template_override_replaces_the_recipe_prompt():
+    spec = parse_spec(
+        SST2_SPEC
+        | {
+            "recipe": {
+                "type": "zerogen",
+                "contexts": ["Heat"],
+                "prompt": 'About "{context}" ({verbalizer}): "',
+            }
+        }
+    )
+    from synloom.evaluate.prompting import with_prompt
+
+    new = with_prompt(spec, 'A {verbalizer} review: "')
+    assert label_prompt_renderer(new)("positive", None) == 'A positive review: "'
