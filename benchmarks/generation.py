@@ -67,25 +67,44 @@ def bare_loop(
     return time.perf_counter() - start, n_tokens
 
 
-def measure(backend: LocalBackend, requests: int, batch_size: int, seed: int) -> dict:
-    spec = spec_for(requests // 2, batch_size, seed)
+def time_synloom(backend: LocalBackend, spec) -> tuple[float, list]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         run_generation(spec, Path(tmp) / "run", backend=backend)
-        synloom_s = time.perf_counter() - start
+        seconds = time.perf_counter() - start
         with RunStore(Path(tmp) / "run") as store:
             reqs = store.requests("sample", 0)
-            n = store.counts()["done"]
-    prompts = [r.prompt for r in reqs]
+    return seconds, reqs
+
+
+def measure(backend: LocalBackend, requests: int, batch_size: int, seed: int, repeats: int) -> dict:
+    """Alternate the two paths (ABBA...) so that load changes on a shared machine hit both."""
     from synloom.generate.engine import params_of
 
-    bare_s, _ = bare_loop(backend, prompts, [r.seed for r in reqs], params_of(reqs[0]), batch_size)
+    spec = spec_for(requests // 2, batch_size, seed)
+    synloom_s = bare_s = 0.0
+    n = 0
+    for rep in range(repeats):
+        order = ("synloom", "bare") if rep % 2 == 0 else ("bare", "synloom")
+        for path in order:
+            if path == "synloom":
+                seconds, reqs = time_synloom(backend, spec)
+                synloom_s += seconds
+                n = len(reqs)
+            else:
+                if rep == 0 and n == 0:  # the planned prompts come from a synloom run
+                    _, reqs = time_synloom(backend, spec)
+                    n = len(reqs)
+                prompts = [r.prompt for r in reqs]
+                seeds = [r.seed for r in reqs]
+                seconds, _ = bare_loop(backend, prompts, seeds, params_of(reqs[0]), batch_size)
+                bare_s += seconds
     return {
         "batch": batch_size,
         "requests": n,
-        "synloom_rps": n / synloom_s,
-        "bare_rps": len(prompts) / bare_s,
-        "ratio": (n / synloom_s) / (len(prompts) / bare_s),
+        "synloom_rps": n * repeats / synloom_s,
+        "bare_rps": n * repeats / bare_s,
+        "ratio": bare_s / synloom_s,
     }
 
 
@@ -94,12 +113,13 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=128)
     ap.add_argument("--batch-sizes", default="32")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=2, help="alternating runs of each path")
     args = ap.parse_args()
     backend = LocalBackend()
     print(f"model embedded, dtype {backend.dtype}")
     rows = []
     for bs in [int(x) for x in args.batch_sizes.split(",")]:
-        row = measure(backend, args.requests, bs, args.seed)
+        row = measure(backend, args.requests, bs, args.seed, args.repeats)
         rows.append(row)
         print(
             f"batch {bs:>3}: synloom {row['synloom_rps']:.2f} req/s, bare model.generate "

@@ -1,4 +1,4 @@
-"""Peer frameworks on the fake server, run by `benchmarks/http.py peers` in a throwaway venv
+"""Peer frameworks on the fake server, run by `benchmarks/http_serving.py peers` in a throwaway venv
 (`python -m venv /tmp/peers --system-site-packages && /tmp/peers/bin/pip install distilabel
 bespokelabs-curator`), never in synloom's environment.
 
@@ -9,17 +9,12 @@ Prints one JSON line: {"wall_s": ..., "ok": ...}.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# benchmarks/ holds http.py, which would shadow the stdlib `http` module: drop it from sys.path.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
-
 import json
 import os
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 PROMPT = "Write a positive movie review."
 

@@ -15,15 +15,11 @@ import json
 import math
 import os
 import random
-import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# benchmarks/http.py would shadow the stdlib `http` for anything imported later
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-sys.path.insert(0, str(ROOT / "src"))
 
 
 def datasets_dir() -> Path:

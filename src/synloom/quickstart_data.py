@@ -22,7 +22,7 @@ def quickstart_paths() -> QuickstartPaths:
     )
 
 
-def test_subset(path: Path, size: int):
+def stratified_subset(path: Path, size: int):
     """The whole test set (size 0) or a label-stratified random subset of it (seed 0)."""
     from synloom.train.data import LabeledData
 

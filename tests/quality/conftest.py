@@ -2,52 +2,40 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-
-def _rows(path: Path, limit: int | None = None) -> list[dict]:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                rows.append(json.loads(line))
-            if limit is not None and len(rows) >= limit:
-                break
-    return rows
+from tests.conftest import read_jsonl
 
 
 @pytest.fixture(scope="session")
 def sst2_test(datasets_dir) -> list[dict]:
-    return _rows(datasets_dir / "sst2" / "test.jsonl")
+    return read_jsonl(datasets_dir / "sst2" / "test.jsonl")
 
 
 @pytest.fixture(scope="session")
 def sst2_validation(datasets_dir) -> list[dict]:
-    return _rows(datasets_dir / "sst2" / "validation.jsonl")
+    return read_jsonl(datasets_dir / "sst2" / "validation.jsonl")
 
 
 @pytest.fixture(scope="session")
 def sst2_train_sentences(datasets_dir) -> list[dict]:
-    return _rows(datasets_dir / "sst2" / "train_sentences.jsonl")
+    return read_jsonl(datasets_dir / "sst2" / "train_sentences.jsonl")
 
 
 @pytest.fixture(scope="session")
 def sst2_train_phrases(datasets_dir) -> list[dict]:
-    return _rows(datasets_dir / "sst2" / "train.jsonl")
+    return read_jsonl(datasets_dir / "sst2" / "train.jsonl")
 
 
 @pytest.fixture(scope="session")
 def rt_train(datasets_dir) -> list[dict]:
-    return _rows(datasets_dir / "rotten_tomatoes" / "train.jsonl")
+    return read_jsonl(datasets_dir / "rotten_tomatoes" / "train.jsonl")
 
 
 @pytest.fixture(scope="session")
 def trec_train(datasets_dir) -> list[dict]:
-    return _rows(datasets_dir / "trec" / "train.jsonl")
+    return read_jsonl(datasets_dir / "trec" / "train.jsonl")
 
 
 def _every(rows: list[dict], k: int, n: int) -> list[dict]:

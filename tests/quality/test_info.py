@@ -12,6 +12,8 @@ from synloom.errors import SynloomError
 from synloom.quality.info import METRIC_MODULES, get_metric, list_metrics
 
 NOT_METRICS = {"info", "tokens", "neighbors", "scoring", "suite"}
+# Scoring a run directory and showing the results (synloom score / report), not metrics.
+NOT_METRICS |= {"run_scores", "stored", "summary", "plot_data"}
 
 
 def test_every_metric_module_is_registered():

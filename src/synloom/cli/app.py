@@ -19,7 +19,15 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported for their @app.command side effects.
-    from synloom.cli import evaluate, export, generate, inspect, quickstart  # noqa: F401
+    from synloom.cli import (  # noqa: F401
+        evaluate,
+        export,
+        generate,
+        inspect,
+        quickstart,
+        report,
+        score,
+    )
 
 
 def main() -> None:

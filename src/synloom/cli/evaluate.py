@@ -29,6 +29,13 @@ def evaluate(
     calibrate: Annotated[
         bool, typer.Option(help="content-free calibration of the baseline")
     ] = False,
+    prompt: Annotated[
+        str | None,
+        typer.Option(
+            help="prompt for the baseline instead of the recipe's, e.g. without a {context} "
+            "that only generation can fill: 'The movie review in {verbalizer} sentiment is: \"'"
+        ),
+    ] = None,
 ) -> None:
     """Three-way table on real data: prompting baseline, TAM on synthetic, TAM on gold."""
     from synloom.errors import SynloomError
@@ -47,6 +54,7 @@ def evaluate(
         seeds=seed_list,
         prompting=prompting,
         calibrate=calibrate,
+        prompt_template=prompt,
     )
     console.print(table.format(), markup=False, highlight=False)
     console.print(f"saved {Path(run_dir) / EVALUATION_FILE}")

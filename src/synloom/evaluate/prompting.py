@@ -72,7 +72,7 @@ def label_prompt_renderer(
         except KeyError as exc:
             raise SynloomError(
                 f"prompting baseline: the prompt uses {{{exc.args[0]}}}, which a test input "
-                "cannot fill; give a value for it or a prompt without it"
+                "cannot fill; give a prompt without it (synloom evaluate --prompt '...')"
             ) from None
 
     return render

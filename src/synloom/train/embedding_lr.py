@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from synloom.embeddings import DEFAULT_EMBEDDER
-from synloom.train.base import TaskModel, check_trainable
+from synloom.train.base import check_trainable
+from synloom.train.linear import LogRegTaskModel
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from synloom.train.data import LabeledData
 
 
-class EmbeddingLogReg(TaskModel):
+class EmbeddingLogReg(LogRegTaskModel):
     """Frozen sentence embeddings + logistic regression (scikit-learn)."""
 
     name = "embed-lr"
@@ -43,27 +44,11 @@ class EmbeddingLogReg(TaskModel):
         return {"embedder": self.embedder, "C": self.C, "class_weight": self.class_weight}
 
     def fit(self, train: LabeledData, *, seed: int = 0) -> EmbeddingLogReg:
-        from sklearn.linear_model import LogisticRegression
 
         check_trainable(train, self.name)
         self.is_pair_ = train.is_pair
-        features = self._features(train.texts, train.texts_b)
-        self.classifier_ = LogisticRegression(
-            C=self.C, max_iter=self.max_iter, class_weight=self.class_weight, random_state=seed
-        )
-        self.classifier_.fit(features, list(train.labels), sample_weight=train.weights)
-        self.labels_ = [str(c) for c in self.classifier_.classes_]
+        self._fit_classifier(train, seed)
         return self
-
-    def predict_proba(
-        self, texts: Sequence[str], texts_b: Sequence[str] | None = None
-    ) -> np.ndarray:
-        import numpy as np
-
-        self._check_fitted(texts, texts_b)
-        if len(texts) == 0:
-            return np.zeros((0, len(self.labels_)))
-        return self.classifier_.predict_proba(self._features(texts, texts_b))
 
     def _features(self, texts: Sequence[str], texts_b: Sequence[str] | None) -> np.ndarray:
         import numpy as np

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from synloom.train.base import TaskModel, check_trainable
+from synloom.train.base import check_trainable
+from synloom.train.linear import LogRegTaskModel
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import numpy as np
-
     from synloom.train.data import LabeledData
 
 
-class TfidfLogReg(TaskModel):
+class TfidfLogReg(LogRegTaskModel):
     """TF-IDF + logistic regression (scikit-learn)."""
 
     name = "tfidf"
@@ -52,7 +51,6 @@ class TfidfLogReg(TaskModel):
 
     def fit(self, train: LabeledData, *, seed: int = 0) -> TfidfLogReg:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
 
         check_trainable(train, self.name)
         self.is_pair_ = train.is_pair
@@ -65,23 +63,8 @@ class TfidfLogReg(TaskModel):
         )
         corpus = list(train.texts) + (list(train.texts_b) if train.texts_b is not None else [])
         self.vectorizer_.fit(corpus)
-        features = self._features(train.texts, train.texts_b)
-        self.classifier_ = LogisticRegression(
-            C=self.C, max_iter=self.max_iter, class_weight=self.class_weight, random_state=seed
-        )
-        self.classifier_.fit(features, list(train.labels), sample_weight=train.weights)
-        self.labels_ = [str(c) for c in self.classifier_.classes_]
+        self._fit_classifier(train, seed)
         return self
-
-    def predict_proba(
-        self, texts: Sequence[str], texts_b: Sequence[str] | None = None
-    ) -> np.ndarray:
-        import numpy as np
-
-        self._check_fitted(texts, texts_b)
-        if len(texts) == 0:
-            return np.zeros((0, len(self.labels_)))
-        return self.classifier_.predict_proba(self._features(texts, texts_b))
 
     def _features(self, texts: Sequence[str], texts_b: Sequence[str] | None):
         from scipy.sparse import hstack

@@ -1,12 +1,12 @@
 """HTTP serving benchmarks (issue 5). Prints ratios measured in one run; nothing is asserted.
 
-  python benchmarks/http.py fake [--n 5000] [--latency 0.1] [--concurrency 64]
+  python benchmarks/http_serving.py fake [--n 5000] [--latency 0.1] [--concurrency 64]
       (a) ratio = wall / (requests x latency / concurrency) on the fake server (target <= 1.10),
           for a bare aiohttp loop (the floor on this machine), synloom's backend alone, and a full
           `run_generation` (plan, store, parse, dedup) through the engine.
-  python benchmarks/http.py peers --python /tmp/peers/bin/python [--n 5000] ...
+  python benchmarks/http_serving.py peers --python /tmp/peers/bin/python [--n 5000] ...
       (b) the same workload through distilabel's OpenAILLM and Curator's LLM, where they install.
-  python benchmarks/http.py llama [--n 64] [--concurrency 16] [--max-tokens 32] [--repeats 3]
+  python benchmarks/http_serving.py llama [--n 64] [--concurrency 16] [--max-tokens 32] [--repeats 3]
       (c) real llama-server with the embedded GGUF: synloom aggregate tok/s / bare client tok/s.
 
 The fake server runs in its own process (`python -m synloom.testing.fake_openai`).
@@ -14,19 +14,14 @@ The fake server runs in its own process (`python -m synloom.testing.fake_openai`
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This file is named http.py: drop its folder from sys.path so it cannot shadow the stdlib `http`.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
-
 import argparse
 import asyncio
 import json
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import aiohttp
 

@@ -1,0 +1,249 @@
+"""Downstream accuracy on real test sets: what synthetic data is worth (issue 3).
+
+For SST-2 (test 1,821), Rotten Tomatoes (test 1,066) and TREC-6 (test 500) from
+../shared/datasets it generates with the ZeroGen recipe (zero-shot; Ye et al., 2022) and with the
+few-shot recipe (k same-label real examples per request, ProGen's in-context form; 8 seed examples
+per label drawn once from the real train split with random.Random(0), the same seeds for every
+run), trains task models on each, and prints the table:
+
+    prompting baseline | TAM on ZeroGen data | TAM on few-shot data | TAM on the seeds alone |
+    TAM on full gold
+
+SST-2 and Rotten Tomatoes share one ZeroGen run (the prompts are the same movie-review prompts
+and use no real data); each has its own few-shot run seeded from its own train split. Nothing is
+trained on one of the two and tested on the other (their sentences overlap; methods.md §6).
+Runs resume: generation through the run store, evaluation cells through results.json.
+
+    python benchmarks/downstream.py --per-label 1000 --trec-per-label 300 \\
+        --tams embed-lr,finetune --out runs/downstream --markdown docs/downstream-results.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+from synloom.backends.local import LocalBackend
+from synloom.evaluate.metrics import classification_report
+from synloom.evaluate.prompting import predict_zero_shot
+from synloom.generate import run_generation
+from synloom.spec import load_spec
+from synloom.spec.io import parse_spec, spec_to_dict
+from synloom.train.data import LabeledData
+from synloom.train.registry import create_task_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SENTIMENT_PROMPT = 'The movie review in {verbalizer} sentiment is: "'
+TREC_PROMPT = 'A question asking for {description}: "'
+
+TASKS = {
+    "sst2": {
+        "dir": "sst2",
+        "train": "train_sentences.jsonl",
+        "test": "test.jsonl",
+        "fewshot_spec": "sst2_fewshot.yaml",
+        "zerogen": "sentiment",
+        "prompt": SENTIMENT_PROMPT,
+    },
+    "rt": {
+        "dir": "rotten_tomatoes",
+        "train": "train.jsonl",
+        "test": "test.jsonl",
+        "fewshot_spec": "sst2_fewshot.yaml",
+        "zerogen": "sentiment",
+        "prompt": SENTIMENT_PROMPT,
+    },
+    "trec": {
+        "dir": "trec",
+        "train": "train.jsonl",
+        "test": "test.jsonl",
+        "fewshot_spec": "trec.yaml",
+        "zerogen": "trec",
+        "prompt": TREC_PROMPT,
+    },
+}
+
+
+def draw_seeds(train: LabeledData, per_label: int, min_words: int = 4) -> list[dict]:
+    """`per_label` real examples per label, drawn once with Random(0) among texts of >= min_words."""
+    rng = random.Random(0)
+    seeds = []
+    for label in train.label_names:
+        pool = [
+            t
+            for t, y in zip(train.texts, train.labels)
+            if y == label and len(t.split()) >= min_words
+        ]
+        seeds += [{"label": label, "text": t} for t in rng.sample(sorted(pool), per_label)]
+    return seeds
+
+
+def zerogen_spec(kind: str, per_label: int, batch_size: int):
+    if kind == "sentiment":
+        data = spec_to_dict(load_spec(ROOT / "examples" / "sst2.yaml"))
+        data["name"] = "downstream-zerogen-sentiment"
+        # enough movie names that 1,000 reviews per label do not repeat a handful of contexts
+        data["recipe"]["context_stage"]["count"] = max(200, per_label // 4)
+    else:
+        data = spec_to_dict(load_spec(ROOT / "examples" / "trec.yaml"))
+        data["name"] = "downstream-zerogen-trec"
+        data.pop("seed_examples", None)
+        data["recipe"] = {"type": "zerogen", "prompt": TREC_PROMPT, "min_words": 3}
+    data["generation"] |= {"samples_per_label": per_label, "batch_size": batch_size}
+    return parse_spec(data, source=f"zerogen-{kind}")
+
+
+def fewshot_spec(task: str, seeds: list[dict], per_label: int, batch_size: int):
+    data = spec_to_dict(load_spec(ROOT / "examples" / TASKS[task]["fewshot_spec"]))
+    data["name"] = f"downstream-fewshot-{task}"
+    data["seed_examples"] = seeds
+    data["recipe"]["k"] = 3
+    data["generation"] |= {
+        "samples_per_label": per_label,
+        "batch_size": batch_size,
+        "max_new_tokens": 40,
+    }
+    return parse_spec(data, source=f"fewshot-{task}")
+
+
+def generate(spec, run_dir: Path, backend: LocalBackend) -> tuple[LabeledData, dict]:
+    start = time.perf_counter()
+    summary = run_generation(spec, run_dir, backend=backend)
+    seconds = time.perf_counter() - start
+    data = LabeledData.from_run(run_dir)
+    info = {"run": str(run_dir), "n": len(data), "labels": data.label_counts(), "seconds": seconds}
+    info["summary"] = str(summary)
+    print(f"  generated {run_dir.name}: {len(data)} accepted in {seconds:.0f} s", flush=True)
+    return data, info
+
+
+def score_tam(tam: str, train: LabeledData, test: LabeledData, labels: list[str]) -> dict:
+    start = time.perf_counter()
+    model = create_task_model(tam)
+    model.fit(train, seed=0)
+    report = classification_report(test.labels, model.predict(test.texts), labels)
+    return {
+        "accuracy": report["accuracy"],
+        "macro_f1": report["macro_f1"],
+        "n_train": len(train),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def run_task(task: str, args, backend: LocalBackend, results: dict, save) -> None:
+    cfg = TASKS[task]
+    folder = args.datasets / cfg["dir"]
+    train = LabeledData.from_jsonl(folder / cfg["train"])
+    test = LabeledData.from_jsonl(folder / cfg["test"])
+    if args.test_limit:
+        test = test.subset(range(min(args.test_limit, len(test))))
+    labels = test.label_names if task != "trec" else train.label_names
+    per_label = args.trec_per_label if task == "trec" else args.per_label
+    out = results.setdefault(task, {"n_test": len(test), "cells": {}})
+    cells = out["cells"]
+    print(f"[{task}] test {len(test)}, gold train {len(train)}", flush=True)
+
+    zspec = zerogen_spec(cfg["zerogen"], per_label, args.batch_size)
+    zdata, out["zerogen_run"] = generate(zspec, args.out / f"zerogen-{cfg['zerogen']}", backend)
+    seeds = draw_seeds(train, args.seeds_per_label)
+    fspec = fewshot_spec(task, seeds, per_label, args.batch_size)
+    fdata, out["fewshot_run"] = generate(fspec, args.out / f"fewshot-{task}", backend)
+    seed_data = LabeledData.from_records(seeds)
+    save()
+
+    if "prompting" not in cells:
+        start = time.perf_counter()
+        result = predict_zero_shot(backend, fspec, test.texts, template=cfg["prompt"])
+        report = classification_report(test.labels, result.predictions, labels)
+        cells["prompting"] = {
+            "accuracy": report["accuracy"],
+            "macro_f1": report["macro_f1"],
+            "seconds": time.perf_counter() - start,
+            "prompt": cfg["prompt"],
+        }
+        print(f"  prompting: acc {report['accuracy']:.4f}", flush=True)
+        save()
+    for tam in args.tams:
+        for name, data in (
+            ("zerogen", zdata),
+            ("fewshot", fdata),
+            ("seeds", seed_data),
+            ("gold", train),
+        ):
+            key = f"{tam}/{name}"
+            if key in cells:
+                continue
+            cells[key] = score_tam(tam, data, test, labels)
+            c = cells[key]
+            print(f"  {key}: acc {c['accuracy']:.4f} (n={c['n_train']}, {c['seconds']:.0f} s)")
+            save()
+
+
+def markdown(results: dict, args, tams: list[str]) -> str:
+    head = "| task | n test | prompting | TAM | ZeroGen data | few-shot data | seeds alone | full gold |"
+    lines = [head, "|" + "---|" * 8]
+    for task, res in results.items():
+        if task.startswith("_"):
+            continue
+        cells = res["cells"]
+
+        def cell(key, cells=cells):
+            c = cells.get(key)
+            return "—" if c is None else f"{100 * c['accuracy']:.2f} ({c['n_train']})"
+
+        prompting = cells.get("prompting")
+        p = "—" if prompting is None else f"{100 * prompting['accuracy']:.2f}"
+        for tam in tams:
+            lines.append(
+                f"| {task} | {res['n_test']} | {p} | {tam} | {cell(tam + '/zerogen')} | "
+                f"{cell(tam + '/fewshot')} | {cell(tam + '/seeds')} | {cell(tam + '/gold')} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="sst2,rt,trec")
+    parser.add_argument("--per-label", type=int, default=1000, help="samples/label, binary tasks")
+    parser.add_argument("--trec-per-label", type=int, default=300)
+    parser.add_argument("--seeds-per-label", type=int, default=8)
+    parser.add_argument("--tams", default="embed-lr,finetune")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--test-limit", type=int, default=0, help="first N test rows (0 = all)")
+    parser.add_argument("--out", type=Path, default=Path("runs/downstream"))
+    parser.add_argument("--markdown", type=Path, default=None, help="also write the table here")
+    default_data = Path(os.environ.get("SYNLOOM_SHARED", ROOT.parent / "shared")) / "datasets"
+    parser.add_argument("--datasets", type=Path, default=default_data)
+    args = parser.parse_args()
+    args.tams = [t for t in args.tams.split(",") if t]
+    tasks = [t for t in args.tasks.split(",") if t]
+    unknown = sorted(set(tasks) - set(TASKS))
+    if unknown:
+        sys.exit(f"unknown task(s): {', '.join(unknown)}; choose from {', '.join(TASKS)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["_command"] = " ".join(["python", "benchmarks/downstream.py", *sys.argv[1:]])
+
+    def save() -> None:
+        path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+    backend = LocalBackend()
+    try:
+        for task in tasks:
+            run_task(task, args, backend, results, save)
+    finally:
+        backend.close()
+    table = markdown(results, args, args.tams)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(f"Command: `{results['_command']}`\n\n{table}")
+
+
+if __name__ == "__main__":
+    main()

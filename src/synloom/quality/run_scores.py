@@ -1,0 +1,205 @@
+"""Score a run directory: its accepted samples, the spec's seed examples, optional real data.
+
+Reads the run (samples and the spec kept in its manifest), builds the scorer from the spec's
+backend (perplexity and relabel agreement need `Backend.score`), calls `score_dataset`, and adds
+the plot data a report needs (length counts, a 2-D embedding map) from the same embeddings.
+Returns the result; `synloom.quality.stored.save_scores` writes it to the run's store.
+
+For sentence-pair runs the scored text is the generated second sentence (`text_b`; the first is
+a given context), for the samples, the seed examples and the reference rows alike.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from synloom.errors import BackendError, SynloomError
+from synloom.quality.plot_data import MAX_POINTS, embedding_map, length_counts
+from synloom.quality.suite import score_dataset
+
+if TYPE_CHECKING:
+    from synloom.backends.base import Backend
+    from synloom.spec import TaskSpec
+
+DEFAULT_MAX_MODEL_SAMPLES = 200
+LM_METRICS = ("perplexity", "relabel_agreement")
+
+
+@dataclass(frozen=True)
+class RunTexts:
+    """What a run contributes to scoring."""
+
+    spec: TaskSpec
+    texts: list[str]
+    labels: list[str]
+    seed_texts: list[str]
+    is_pair: bool
+
+    @property
+    def verbalizers(self) -> dict[str, list[str]]:
+        return {label.name: label.verbalizers or [label.name] for label in self.spec.labels}
+
+
+def read_run_texts(run_dir: str | Path) -> RunTexts:
+    """The accepted samples and the spec of a run; a SynloomError when there is nothing to score."""
+    from synloom.spec.io import parse_spec
+    from synloom.store import RunStore
+
+    with RunStore(run_dir) as store:
+        manifest = store.manifest()
+        samples = store.accepted()
+    if "spec" not in manifest:
+        raise SynloomError(f"{run_dir}: the run manifest holds no spec")
+    spec = parse_spec(manifest["spec"], source=f"{run_dir} manifest")
+    if len(samples) < 2:
+        raise SynloomError(
+            f"{run_dir}: the run has {len(samples)} accepted sample(s); scoring needs at least 2"
+        )
+    is_pair = any(s.text_b is not None for s in samples)
+    return RunTexts(
+        spec=spec,
+        texts=[(s.text_b or "") if is_pair else s.text for s in samples],
+        labels=[s.label for s in samples],
+        seed_texts=[(e.text_b or e.text) if is_pair else e.text for e in spec.seed_examples],
+        is_pair=is_pair,
+    )
+
+
+def score_run(
+    run_dir: str | Path,
+    reference: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    reference_source: str | None = None,
+    max_model_samples: int = DEFAULT_MAX_MODEL_SAMPLES,
+    backend: Backend | None = None,
+    embed: Callable[[Sequence[str]], Any] | None = None,
+    max_points: int = MAX_POINTS,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """`score_dataset` over a run, plus `plot_data` and settings describing the scoring.
+
+    `reference`: real rows with `text` and `label` (and `text_b` for pairs). The LM metrics run
+    on at most `max_model_samples` samples (0 skips them) with `backend`, by default the spec's
+    backend; a backend that cannot score makes them skipped, with its reason, not an error.
+    """
+    import numpy as np
+
+    if max_model_samples < 0:
+        raise SynloomError(f"max_model_samples must be >= 0, got {max_model_samples}")
+    start = time.perf_counter()
+    run = read_run_texts(run_dir)
+    ref_rows = _reference_rows(reference, run.is_pair) if reference else None
+    if embed is None:
+        from synloom.embeddings import embed_texts as embed
+    cached = _CachingEmbed(embed)
+
+    lm, owned, why_not = None, False, None
+    if max_model_samples <= 0:
+        why_not = "disabled (--max-model-samples 0)"
+    else:
+        lm, owned, why_not = _open_scorer(run.spec, backend)
+    try:
+        result = score_dataset(
+            run.texts,
+            run.labels,
+            reference=ref_rows,
+            seed_texts=run.seed_texts or None,
+            scorer=None if lm is None else lm.score,
+            verbalizers=None if run.is_pair else run.verbalizers,
+            embed=cached,
+            max_model_samples=max(max_model_samples, 1),
+            seed=seed,
+        )
+    finally:
+        if owned and lm is not None:
+            lm.close()
+    for name in LM_METRICS:
+        if why_not and name in result["skipped"]:
+            result["skipped"][name] = why_not
+    if run.is_pair and "relabel_agreement" in result["skipped"] and not why_not:
+        result["skipped"]["relabel_agreement"] = "pair task: the relabel template takes one text"
+
+    ref_texts = [r["text"] for r in ref_rows] if ref_rows else []
+    ref_labels = [r["label"] for r in ref_rows] if ref_rows else []
+    result["plot_data"] = {
+        "lengths": {
+            "unit": "words",
+            "synthetic": length_counts(run.texts, run.labels),
+            "reference": length_counts(ref_texts, ref_labels) if ref_rows else None,
+        },
+        "embedding_map": embedding_map(
+            cached(run.texts),
+            run.labels,
+            run.texts,
+            np.asarray(cached(ref_texts)) if ref_rows else None,
+            ref_labels,
+            ref_texts,
+            max_points=max_points,
+            seed=seed,
+        ),
+    }
+    result["settings"] |= {
+        "reference": reference_source,
+        "n_reference": len(ref_rows) if ref_rows else 0,
+        "n_seed_texts": len(run.seed_texts),
+        "scorer": getattr(lm, "model_name", getattr(lm, "name", None)),
+        "is_pair": run.is_pair,
+        "scored_at": time.time(),
+        "duration_s": round(time.perf_counter() - start, 3),
+    }
+    result["settings"]["max_model_samples"] = max_model_samples
+    return result
+
+
+def _reference_rows(rows: Sequence[Mapping[str, Any]], is_pair: bool) -> list[dict[str, str]]:
+    out = []
+    for i, row in enumerate(rows):
+        text = row.get("text_b") if is_pair else row.get("text")
+        label = row.get("label")
+        if not isinstance(text, str) or not isinstance(label, str):
+            need = "text_b" if is_pair else "text"
+            raise SynloomError(f"reference row {i}: needs string fields {need!r} and 'label'")
+        out.append({"text": text, "label": label})
+    if not out:
+        raise SynloomError("the reference data has no rows")
+    return out
+
+
+def _open_scorer(spec: TaskSpec, backend: Backend | None) -> tuple[Any, bool, str | None]:
+    """(backend, owned, why not): a backend whose `score` works on a one-token probe."""
+    owned = backend is None
+    if owned:
+        from synloom.backends.registry import load_backend
+
+        try:
+            backend = load_backend(spec.backend)
+        except (BackendError, OSError) as exc:
+            return None, False, f"backend {spec.backend.type!r} could not be loaded: {exc}"
+    try:
+        backend.score(["\n"], [" ok"])
+    except (BackendError, NotImplementedError, OSError) as exc:
+        if owned:
+            backend.close()
+        name = getattr(backend, "name", type(backend).__name__)
+        return None, False, f"backend {name!r} cannot score log-probs ({exc or 'not supported'})"
+    return backend, owned, None
+
+
+class _CachingEmbed:
+    """Embeds each distinct list of texts once, so the plot data reuses the suite's embeddings."""
+
+    def __init__(self, embed: Callable[[Sequence[str]], Any]):
+        self.embed = embed
+        self.cache: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        key = tuple(texts)
+        if key not in self.cache:
+            self.cache[key] = np.asarray(self.embed(list(texts)))
+        return self.cache[key]

@@ -1,0 +1,39 @@
+"""`build_report`: read a run directory and write its HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synloom.report.data import collect_report_data
+from synloom.report.page import render_page
+from synloom.report.sections import build_sections
+
+REPORT_FILE = "report.html"
+
+
+def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write the report of `run_dir` to `out` (default RUN_DIR/report.html); returns the path."""
+    from importlib import metadata
+
+    from synloom.errors import SynloomError
+
+    data = collect_report_data(run_dir)
+    c = data.counts
+    subtitle = (
+        f"{c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed of"
+        f" {c['planned']} planned requests"
+    )
+    try:
+        version = metadata.version("synloom")
+    except metadata.PackageNotFoundError:
+        version = "dev"
+    html = render_page(
+        f"synloom report: {data.name}", subtitle, build_sections(data), str(run_dir), version
+    )
+    path = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, "utf-8")
+    except OSError as exc:
+        raise SynloomError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    return path
