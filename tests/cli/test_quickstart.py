@@ -32,7 +32,15 @@ def test_test_subset_is_stratified_and_stable():
 def test_quickstart_prints_the_three_rows(tmp_path):
     out = tmp_path / "qs"
     proc = run_cli(
-        "quickstart", "--out", out, "--samples-per-label", "6", "--test-size", "24", "--tam", "tfidf"
+        "quickstart",
+        "--out",
+        out,
+        "--samples-per-label",
+        "6",
+        "--test-size",
+        "24",
+        "--tam",
+        "tfidf",
     )
     assert proc.returncode == 0, proc.stderr
     for setting in ("prompting", "tam-synthetic", "tam-gold"):

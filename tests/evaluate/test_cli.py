@@ -41,9 +41,7 @@ def test_a_context_prompt_needs_a_baseline_prompt(zerogen_run):
 def test_prompt_option_gives_the_three_way_table(zerogen_run):
     run_dir, test = zerogen_run
     prompt = 'The movie review in {verbalizer} sentiment is: "'
-    proc = run_cli(
-        "evaluate", run_dir, "--test", test, "--gold-train", test, "--prompt", prompt
-    )
+    proc = run_cli("evaluate", run_dir, "--test", test, "--gold-train", test, "--prompt", prompt)
     assert proc.returncode == 0, proc.stderr
     stored = json.loads((run_dir / EVALUATION_FILE).read_text())
     rows = {r["setting"]: r for r in stored["rows"]}
