@@ -16,7 +16,7 @@ def quickstart(
     out: Annotated[Path, typer.Option("--out", "-o", help="run directory")] = Path(
         "runs/quickstart"
     ),
-    samples_per_label: Annotated[int, typer.Option(help="synthetic samples per label")] = 150,
+    samples_per_label: Annotated[int, typer.Option(help="synthetic samples per label")] = 120,
     tam: Annotated[str, typer.Option(help="task model: tfidf, embed-lr or finetune")] = "embed-lr",
     test_size: Annotated[
         int,
@@ -24,7 +24,7 @@ def quickstart(
             help="SST-2 test sentences to evaluate on: a label-stratified random subset "
             "(seed 0) that keeps the quickstart within minutes; 0 = all 1,821"
         ),
-    ] = 1000,
+    ] = 800,
 ) -> None:
     """Generate SST-2 sentiment data with the few-shot recipe from 12 real seed reviews, train a
     task model on it, and print the three-way table on real SST-2 test sentences shipped inside
