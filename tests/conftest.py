@@ -10,10 +10,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def shared_datasets_dir() -> Path:
-    """The real benchmark data: $SYNLOOM_SHARED/datasets, else ../shared/datasets beside the repo."""
+    """The real benchmark data: $SYNLOOM_SHARED/datasets, else the nearest `shared/datasets` in
+    a folder above the checkout (../shared/datasets for the usual layout)."""
     base = os.environ.get("SYNLOOM_SHARED")
-    path = Path(base) / "datasets" if base else ROOT.parent / "shared" / "datasets"
-    return path
+    if base:
+        return Path(base) / "datasets"
+    for folder in ROOT.parents:
+        candidate = folder / "shared" / "datasets"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "datasets"
 
 
 def read_jsonl(path: Path, limit: int | None = None) -> list[dict]:
