@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from synloom.backends.base import Completion, cut_at_stop
+from synloom.errors import BackendError
 
 WORDS = [
     "good",
@@ -56,7 +57,7 @@ class FakeBackend:
         return out
 
     def score(self, prompts, continuations):
-        raise NotImplementedError
+        raise BackendError("this fake backend has no log-probs")
 
     def close(self):
         pass

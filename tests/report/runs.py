@@ -13,6 +13,7 @@ import random
 from pathlib import Path
 
 from synloom.backends.base import Completion, cut_at_stop
+from synloom.errors import BackendError
 from synloom.generate import run_generation
 from synloom.spec import parse_spec
 
@@ -65,7 +66,7 @@ class SentenceBackend:
         return out
 
     def score(self, prompts, continuations):
-        raise NotImplementedError
+        raise BackendError("this fake backend has no log-probs")
 
     def close(self):
         pass

@@ -100,12 +100,6 @@ def aps(embeddings: np.ndarray, labels: Sequence[str]) -> ApsResult:
 
 
 def _unit_rows(embeddings: np.ndarray) -> np.ndarray:
-    import numpy as np
+    from synloom.quality.neighbors import unit_rows
 
-    x = np.asarray(embeddings, dtype=np.float64)
-    if x.ndim != 2:
-        raise SynloomError(f"embeddings must be a 2-D array, got shape {x.shape}")
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    if (norms == 0).any():
-        raise SynloomError("embeddings contain an all-zero row; cosine is undefined")
-    return x / norms
+    return unit_rows(embeddings, dtype="float64")

@@ -10,11 +10,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (float32); an all-zero row is an error."""
+def unit_rows(x: np.ndarray, dtype: str = "float32") -> np.ndarray:
+    """Rows scaled to unit L2 norm (float32 by default); an all-zero row is an error."""
     import numpy as np
 
-    x = np.asarray(x, dtype=np.float32)
+    x = np.asarray(x, dtype=dtype)
     if x.ndim != 2:
         raise SynloomError(f"embeddings must be a 2-D array, got shape {x.shape}")
     norms = np.linalg.norm(x, axis=1, keepdims=True)

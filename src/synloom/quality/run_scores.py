@@ -181,7 +181,7 @@ def _open_scorer(spec: TaskSpec, backend: Backend | None) -> tuple[Any, bool, st
             return None, False, f"backend {spec.backend.type!r} could not be loaded: {exc}"
     try:
         backend.score(["\n"], [" ok"])
-    except (BackendError, NotImplementedError, OSError) as exc:
+    except (BackendError, OSError) as exc:
         if owned:
             backend.close()
         name = getattr(backend, "name", type(backend).__name__)

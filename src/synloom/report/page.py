@@ -7,7 +7,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
-from synloom.report.sections import Section
+from synloom.report.fragments import Section
 
 TEMPLATE_FILE = "template.html"
 STYLE_FILE = "style.css"

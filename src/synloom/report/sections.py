@@ -7,14 +7,27 @@ that produces it. Sample text is untrusted model output: everything goes through
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from html import escape
-from typing import Any
 
 from synloom.quality.plot_data import length_counts
 from synloom.quality.summary import format_number, summarize
 from synloom.report.data import ReportData
+from synloom.report.fragments import (
+    Section,
+    clip,
+    confusion_table,
+    figure,
+    format_time,
+    html_table,
+    int_keys,
+    leak_summary,
+    mean_of_counts,
+    mean_pm,
+    missing_note,
+    row_confusion,
+    sample_block,
+)
 from synloom.report.svg import (
     SOURCE_COLORS,
     Point,
@@ -26,46 +39,6 @@ from synloom.report.svg import (
 )
 
 MAX_LEAKS_SHOWN = 25
-EXAMPLE_CHARS = 400
-
-
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    html: str
-
-
-def _missing(message: str, command: str | None = None) -> str:
-    cmd = f" Run <code>{escape(command)}</code>, then rebuild this report." if command else ""
-    return f'<p class="missing">{escape(message)}{cmd}</p>'
-
-
-def _when(timestamp: float | None) -> str:
-    if not timestamp:
-        return "—"
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
-
-
-def _clip(text: str | None, limit: int = EXAMPLE_CHARS) -> str:
-    text = text or ""
-    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
-def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
-    """`rows` cells are HTML already escaped by the caller."""
-    th = "".join(f"<th>{escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    klass = f' class="{cls}"' if cls else ""
-    return f"<table{klass}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _figure(svg: str, caption: str = "", legend_html: str = "") -> str:
-    cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    return f"<figure>{svg}{legend_html}{cap}</figure>"
-
-
-# -- sections ---------------------------------------------------------------------------------
 
 
 def overview_section(data: ReportData) -> Section:
@@ -81,9 +54,9 @@ def overview_section(data: ReportData) -> Section:
         ("recipe", str(spec.get("recipe", {}).get("type", "—"))),
         ("generator", generator or "—"),
         ("seed", str(manifest.get("seed", "—"))),
-        ("generated", _when(manifest.get("created_at"))),
-        ("scored", _when(scored) if scored else "not yet (synloom score)"),
-        ("report built", _when(time.time())),
+        ("generated", format_time(manifest.get("created_at"))),
+        ("scored", format_time(scored) if scored else "not yet (synloom score)"),
+        ("report built", format_time(time.time())),
     ]
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
     tiles = "".join(
@@ -100,7 +73,7 @@ def metrics_section(data: ReportData) -> Section:
         return Section(
             "metrics",
             title,
-            _missing(
+            missing_note(
                 "No quality scores are stored for this run yet.",
                 f"synloom score {data.run_dir} --reference REAL.jsonl",
             ),
@@ -121,7 +94,7 @@ def metrics_section(data: ReportData) -> Section:
     table = f'<table class="metrics"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     lm = s.get("scorer") or "none"
     note = (
-        f"{format_number(data.scores.get('n_samples'))} samples scored on {_when(s.get('scored_at'))}"
+        f"{format_number(data.scores.get('n_samples'))} samples scored on {format_time(s.get('scored_at'))}"
         f" in {s.get('duration_s', 0):.1f} s; reference: {s.get('reference') or 'none'}"
         f" ({format_number(s.get('n_reference', 0))} rows); seed examples:"
         f" {format_number(s.get('n_seed_texts', 0))}; LM for perplexity/relabel: {lm}"
@@ -134,7 +107,7 @@ def metrics_section(data: ReportData) -> Section:
 def labels_section(data: ReportData) -> Section:
     title = "Label balance"
     if not data.labels:
-        return Section("labels", title, _missing("The run has no labels."))
+        return Section("labels", title, missing_note("The run has no labels."))
     series: dict[str, list[float]] = {}
     shown: dict[str, list[str]] = {}
     total = sum(data.label_counts.values()) or 1
@@ -164,14 +137,14 @@ def labels_section(data: ReportData) -> Section:
         "; the reference bars come from the data given to synloom score" if ref else ""
     )
     keys = [(k, SOURCE_COLORS[k]) for k in series]
-    return Section("labels", title, _figure(svg, caption, legend(keys)))
+    return Section("labels", title, figure(svg, caption, legend(keys)))
 
 
 def lengths_section(data: ReportData) -> Section:
     title = "Length distribution"
     if not data.texts:
-        return Section("lengths", title, _missing("The run has no accepted samples."))
-    synthetic = _int_keys(length_counts(data.texts, data.sample_labels))
+        return Section("lengths", title, missing_note("The run has no accepted samples."))
+    synthetic = int_keys(length_counts(data.texts, data.sample_labels))
     reference = _reference_lengths(data)
     panels = []
     for label in ["all labels", *data.labels]:
@@ -189,17 +162,18 @@ def lengths_section(data: ReportData) -> Section:
         if not series:
             continue
         means = "; ".join(
-            f"{name}: n={sum(c.values())}, mean {_mean(c):.1f} words" for name, c in series.items()
+            f"{name}: n={sum(c.values())}, mean {mean_of_counts(c):.1f} words"
+            for name, c in series.items()
         )
         svg = histogram(series, SOURCE_COLORS, f"words per sample, {label}", x_label="words")
-        panels.append(f'<div class="panel"><h3>{escape(label)}</h3>{_figure(svg, means)}</div>')
+        panels.append(f'<div class="panel"><h3>{escape(label)}</h3>{figure(svg, means)}</div>')
     keys = [("synthetic", SOURCE_COLORS["synthetic"])]
     if reference:
         keys.append(("reference", SOURCE_COLORS["reference"]))
     note = (
         ""
         if reference
-        else _missing(
+        else missing_note(
             "No reference data was scored, so only the synthetic lengths are shown.",
             f"synloom score {data.run_dir} --reference REAL.jsonl",
         )
@@ -216,7 +190,7 @@ def embedding_section(data: ReportData) -> Section:
         return Section(
             "embedding",
             title,
-            _missing(
+            missing_note(
                 "No embedding map is stored for this run.",
                 f"synloom score {data.run_dir} --reference REAL.jsonl",
             ),
@@ -242,12 +216,12 @@ def embedding_section(data: ReportData) -> Section:
     source_keys = [(s, SOURCE_COLORS[s]) for s in sides]
     label_keys = [(lab, colors[lab]) for lab in labels]
     shapes_note = "circles: synthetic; squares: reference" if "reference" in sides else ""
-    left = _figure(
+    left = figure(
         scatter(by_source, "embedding map by source", x_label, y_label),
         "coloured by source",
         legend(source_keys, ["circle" if s == "synthetic" else "square" for s in sides]),
     )
-    right = _figure(
+    right = figure(
         scatter(by_label, "embedding map by label", x_label, y_label),
         "coloured by label" + (f" ({shapes_note})" if shapes_note else ""),
         legend(label_keys),
@@ -259,7 +233,7 @@ def embedding_section(data: ReportData) -> Section:
     note = (
         ""
         if "reference" in sides
-        else _missing(
+        else missing_note(
             "No reference data was scored: only synthetic points are shown.",
             f"synloom score {data.run_dir} --reference REAL.jsonl",
         )
@@ -286,24 +260,27 @@ def rejections_section(data: ReportData) -> Section:
             "rejections per reason",
             y_label="rejected outputs",
         )
-        parts.append(_figure(svg))
+        parts.append(figure(svg))
         rows = []
         for reason in reasons:
             examples = "".join(
-                _example(ex.get("raw_text") or ex.get("completion"))
+                sample_block(ex.get("raw_text") or ex.get("completion"))
                 + (
-                    f'<div class="detail">{_clip(ex["detail"], 200)}</div>'
+                    f'<div class="detail">{clip(ex["detail"], 200)}</div>'
                     if ex.get("detail")
                     else ""
                 )
                 for ex in data.rejected_examples.get(reason, [])
             )
             rows.append([escape(reason), format_number(data.rejection_reasons[reason]), examples])
-        parts.append(_table(["reason", "count", "raw examples (model output)"], rows, "rejects"))
-    if data.failed:
-        rows = [[escape(f["id"]), _clip(f.get("error"), 200)] for f in data.failed[:5]]
         parts.append(
-            f"<h3>Failed requests ({len(data.failed)})</h3>" + _table(["request", "error"], rows)
+            html_table(["reason", "count", "raw examples (model output)"], rows, "rejects")
+        )
+    if data.failed:
+        rows = [[escape(f["id"]), clip(f.get("error"), 200)] for f in data.failed[:5]]
+        parts.append(
+            f"<h3>Failed requests ({len(data.failed)})</h3>"
+            + html_table(["request", "error"], rows)
         )
     return Section("rejections", title, "".join(parts))
 
@@ -314,7 +291,7 @@ def leakage_section(data: ReportData) -> Section:
         return Section(
             "leakage",
             title,
-            _missing(
+            missing_note(
                 "Leakage is measured by synloom score.",
                 f"synloom score {data.run_dir} --reference REAL.jsonl",
             ),
@@ -328,7 +305,7 @@ def leakage_section(data: ReportData) -> Section:
             parts.append(f'<p class="missing">{escape(f"Not measured: {why}.")}</p>')
             continue
         leaks = result.get("leaks", [])
-        parts.append(f'<p class="note">{escape(_leak_summary(result))}</p>')
+        parts.append(f'<p class="note">{escape(leak_summary(result))}</p>')
         if not leaks:
             continue
         rows = [
@@ -336,12 +313,12 @@ def leakage_section(data: ReportData) -> Section:
                 format_number(leak.get("index")),
                 escape(str(leak.get("kind"))),
                 escape(format_number(leak.get("score"))),
-                f'<span class="sample">{_clip(leak.get("text"))}</span>',
-                f'<span class="sample">{_clip(leak.get("reference_text"))}</span>',
+                f'<span class="sample">{clip(leak.get("text"))}</span>',
+                f'<span class="sample">{clip(leak.get("reference_text"))}</span>',
             ]
             for leak in leaks[:MAX_LEAKS_SHOWN]
         ]
-        parts.append(_table(["sample #", "kind", "score", "sample", f"matched {what}"], rows))
+        parts.append(html_table(["sample #", "kind", "score", "sample", f"matched {what}"], rows))
         if len(leaks) > MAX_LEAKS_SHOWN:
             parts.append(f'<p class="note">… and {len(leaks) - MAX_LEAKS_SHOWN} more.</p>')
     return Section("leakage", title, "".join(parts))
@@ -354,7 +331,7 @@ def evaluation_section(data: ReportData) -> Section:
         return Section(
             "evaluation",
             title,
-            _missing(message, f"synloom evaluate {data.run_dir} --test REAL_TEST.jsonl"),
+            missing_note(message, f"synloom evaluate {data.run_dir} --test REAL_TEST.jsonl"),
         )
     ev = data.evaluation
     labels = [str(lab) for lab in ev.get("labels", [])]
@@ -368,17 +345,17 @@ def evaluation_section(data: ReportData) -> Section:
                 format_number(row.get("n_train")) if row.get("n_train") is not None else "—",
                 format_number(row.get("n_test")),
                 escape(",".join(map(str, seeds)) or "—"),
-                _pm(row.get("accuracy"), row.get("accuracy_std"), len(seeds)),
-                _pm(row.get("macro_f1"), row.get("macro_f1_std"), len(seeds)),
+                mean_pm(row.get("accuracy"), row.get("accuracy_std"), len(seeds)),
+                mean_pm(row.get("macro_f1"), row.get("macro_f1_std"), len(seeds)),
             ]
         )
-        confusion = _row_confusion(row.get("details", {}))
+        confusion = row_confusion(row.get("details", {}))
         if confusion:
-            matrices.append(_confusion_table(str(row.get("setting")), confusion, labels))
+            matrices.append(confusion_table(str(row.get("setting")), confusion, labels))
     test = ev.get("test_source") or "—"
     gold = ev.get("gold_source") or "—"
-    note = f"test data: {test}; gold training data: {gold}; computed {_when(ev.get('created_at'))}."
-    table = _table(
+    note = f"test data: {test}; gold training data: {gold}; computed {format_time(ev.get('created_at'))}."
+    table = html_table(
         ["setting", "model", "n_train", "n_test", "seeds", "accuracy", "macro-F1"], rows, "eval"
     )
     conf = (
@@ -416,79 +393,6 @@ def build_sections(data: ReportData) -> list[Section]:
     return [make(data) for make in SECTIONS]
 
 
-# -- helpers ----------------------------------------------------------------------------------
-
-
 def _reference_lengths(data: ReportData) -> dict[str, dict[int, int]]:
     lengths = (data.scores or {}).get("plot_data", {}).get("lengths", {})
-    return _int_keys(lengths.get("reference") or {})
-
-
-def _int_keys(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[int, int]]:
-    return {label: {int(k): int(v) for k, v in c.items()} for label, c in counts.items()}
-
-
-def _example(text: str | None) -> str:
-    if not (text or "").strip():
-        return '<pre class="sample empty">(empty output)</pre>'
-    return f'<pre class="sample">{_clip(text)}</pre>'
-
-
-def _mean(counts: Mapping[int, int]) -> float:
-    n = sum(counts.values())
-    return sum(k * v for k, v in counts.items()) / n if n else 0.0
-
-
-def _leak_summary(result: Mapping[str, Any]) -> str:
-    rate = result.get("leak_rate")
-    return (
-        f"exact copies: {format_number(result.get('n_exact', 0))}; "
-        f"sharing a word {result.get('ngram', 8)}-gram: {format_number(result.get('n_ngram', 0))}; "
-        f"embedding neighbours (cosine ≥ {result.get('cosine_threshold', 0.9)}): "
-        f"{format_number(result.get('n_embedding', 0))}; of "
-        f"{format_number(result.get('n_samples', 0))} samples (leak rate "
-        f"{'—' if rate is None else f'{rate:.2%}'})."
-    )
-
-
-def _pm(mean: float | None, std: float | None, n: int) -> str:
-    if mean is None:
-        return "—"
-    return f"{mean:.4f}" if n <= 1 or not std else f"{mean:.4f} ± {std:.4f}"
-
-
-def _row_confusion(details: Mapping[str, Any]) -> dict[str, dict[str, int]]:
-    """{gold: {predicted: n}} of a row: the prompting report, or the task-model reports summed."""
-    reports = []
-    if isinstance(details.get("report"), Mapping):
-        reports.append(details["report"])
-    if isinstance(details.get("reports"), Mapping):
-        reports.extend(r for r in details["reports"].values() if isinstance(r, Mapping))
-    total: dict[str, dict[str, int]] = {}
-    for report in reports:
-        for gold, preds in (report.get("confusion") or {}).items():
-            for pred, n in preds.items():
-                total.setdefault(gold, {})[pred] = total.get(gold, {}).get(pred, 0) + int(n)
-    return total
-
-
-def _confusion_table(setting: str, confusion: Mapping[str, Mapping[str, int]], labels) -> str:
-    names = labels or sorted(confusion)
-    head = "".join(f"<th>{escape(n)}</th>" for n in names)
-    body = []
-    for gold in names:
-        preds = confusion.get(gold, {})
-        total = sum(preds.values()) or 1
-        cells = []
-        for pred in names:
-            n = preds.get(pred, 0)
-            alpha = 0.08 + 0.8 * n / total if n else 0.0
-            style = f"background:rgba(78,121,167,{alpha:.2f})"
-            style += ";color:#fff" if alpha > 0.5 else ""
-            cells.append(f'<td class="num" style="{style}">{format_number(n)}</td>')
-        body.append(f"<tr><th>{escape(gold)}</th>{''.join(cells)}</tr>")
-    return (
-        f'<table class="confusion"><caption>{escape(setting)}</caption>'
-        f"<thead><tr><th>gold \\ predicted</th>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
+    return int_keys(lengths.get("reference") or {})
