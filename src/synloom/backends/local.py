@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from synloom.backends.base import Completion, GenerationParams, cut_at_stop
+from synloom.devices import resolve_device
 from synloom.errors import BackendError
 from synloom.spec.backend import EMBEDDED_MODEL, LocalBackendConfig
 
@@ -31,7 +32,11 @@ class LocalBackend:
     name = "local"
 
     def __init__(
-        self, model: str = EMBEDDED_MODEL, dtype: str = "auto", threads: int | None = None
+        self,
+        model: str = EMBEDDED_MODEL,
+        dtype: str = "auto",
+        threads: int | None = None,
+        device: str = "auto",
     ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
@@ -47,8 +52,10 @@ class LocalBackend:
             path = str(embedded_model_dir())
         else:
             path = model
+        self.device = resolve_device(device)
         if dtype == "auto":
-            dtype = "bfloat16" if cpu_has_fast_bf16() else "float32"
+            fast_bf16 = self.device != "cpu" or cpu_has_fast_bf16()
+            dtype = "bfloat16" if fast_bf16 else "float32"
         self.model_name = model
         self.dtype = dtype
         try:
@@ -56,14 +63,14 @@ class LocalBackend:
             self.model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))
         except OSError as exc:
             raise BackendError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
-        self.model.eval()
+        self.model.to(self.device).eval()
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._eos_ids = self._collect_eos_ids()
 
     @classmethod
     def from_config(cls, config: LocalBackendConfig) -> LocalBackend:
-        return cls(config.model, dtype=config.dtype, threads=config.threads)
+        return cls(config.model, dtype=config.dtype, threads=config.threads, device=config.device)
 
     def _collect_eos_ids(self) -> set[int]:
         ids = self.model.generation_config.eos_token_id
@@ -82,7 +89,7 @@ class LocalBackend:
             return []
         tok = self.tokenizer
         tok.padding_side = "left"
-        enc = tok(list(prompts), return_tensors="pt", padding=True)
+        enc = tok(list(prompts), return_tensors="pt", padding=True).to(self.device)
         sample = params.temperature > 0
         kwargs = {
             "max_new_tokens": params.max_new_tokens,
@@ -103,7 +110,7 @@ class LocalBackend:
         torch.manual_seed(int(seeds[0]) % (2**63))
         with torch.inference_mode():
             out = self.model.generate(**enc, **kwargs)
-        new = out[:, enc["input_ids"].shape[1] :]
+        new = out[:, enc["input_ids"].shape[1] :].cpu()
         return [self._to_completion(row.tolist(), params) for row in new]
 
     def _to_completion(self, ids: list[int], params: GenerationParams) -> Completion:
@@ -161,6 +168,7 @@ class LocalBackend:
                 ids[r, width - len(s) :] = torch.tensor(s)
                 mask[r, width - len(s) :] = 1
             positions = (mask.cumsum(-1) - 1).clamp(min=0)
+            ids, mask, positions = (t.to(self.device) for t in (ids, mask, positions))
             with torch.inference_mode():
                 logits = self.model(
                     input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep
@@ -170,7 +178,7 @@ class LocalBackend:
                 token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
             for r, i in enumerate(idx):
                 c_len = len(pairs[i][1])
-                results[i] = token_lp[r, keep - 1 - c_len :].numpy().copy()
+                results[i] = token_lp[r, keep - 1 - c_len :].cpu().numpy().copy()
         return results  # type: ignore[return-value]
 
     def close(self) -> None:

@@ -18,6 +18,11 @@ class LocalBackendConfig(SpecModel):
     model: str = EMBEDDED_MODEL
     dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     threads: int | None = Field(None, ge=1, description="torch threads; None keeps torch's default")
+    device: str = Field(
+        "auto",
+        pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$",
+        description="auto: $SYNLOOM_DEVICE, else a CUDA GPU when torch sees one, else the CPU",
+    )
 
 
 class OpenAIBackendConfig(SpecModel):

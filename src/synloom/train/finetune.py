@@ -15,6 +15,7 @@ import os
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from synloom.devices import resolve_device
 from synloom.embeddings import DEFAULT_EMBEDDER
 from synloom.errors import SynloomError
 from synloom.train.base import TaskModel, check_trainable
@@ -53,6 +54,7 @@ class FineTuneConfig:
     min_per_class: int = 16
     few_shot_epochs: int = 10
     after_few_shot_lr_scale: float = 0.5
+    device: str = "auto"  # see synloom.devices.resolve_device
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -98,7 +100,9 @@ class FineTuneClassifier(TaskModel):
         self.is_pair_ = train.is_pair
         self.labels_ = train.label_names
         torch.manual_seed(seed)
+        self.device_ = resolve_device(cfg.device)
         self.tokenizer_, self.module_ = _build(cfg, len(self.labels_), train.is_pair)
+        self.module_.to(self.device_)
         self.history_: list[dict[str, float]] = []
         lr_scale = 1.0
         if few_shot is not None:
@@ -136,7 +140,7 @@ class FineTuneClassifier(TaskModel):
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
                 batch = self.encode([texts[i] for i in idx], _pick(texts_b, idx))
-                out[idx] = torch.softmax(self.module_(**batch).float(), dim=-1).numpy()
+                out[idx] = torch.softmax(self.module_(**batch).float(), dim=-1).cpu().numpy()
         return out
 
     def encode(self, texts: list[str], texts_b: list[str] | None) -> dict[str, Any]:
@@ -154,9 +158,8 @@ class FineTuneClassifier(TaskModel):
                 f"the encoder {self.config.encoder!r} gives no segment ids; sentence pairs need "
                 "a BERT-style tokenizer"
             )
-        return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]} | (
-            {"token_type_ids": enc["token_type_ids"]} if "token_type_ids" in enc else {}
-        )
+        keys = ("input_ids", "attention_mask", "token_type_ids")
+        return {key: enc[key].to(self.device_) for key in keys if key in enc}
 
 
 def _pick(texts_b: Sequence[str] | None, idx: list[int]) -> list[str] | None:

@@ -70,8 +70,8 @@ def train_classifier(
             None if data.texts_b is None else [data.texts_b[i] for i in batch_idx],
         )
         logits = module(**batch)
-        y = torch.as_tensor(targets[batch_idx])
-        w = torch.as_tensor(weights[batch_idx], dtype=logits.dtype)
+        y = torch.as_tensor(targets[batch_idx], device=logits.device)
+        w = torch.as_tensor(weights[batch_idx], dtype=logits.dtype, device=logits.device)
         per_sample = supervised_loss(
             cfg.loss,
             logits,
@@ -82,7 +82,9 @@ def train_classifier(
         )
         loss = (per_sample * w).mean()
         if cfg.temporal_ensembling and ensemble.count > 0:
-            ens = torch.as_tensor(ensemble.probs[batch_idx], dtype=logits.dtype)
+            ens = torch.as_tensor(
+                ensemble.probs[batch_idx], dtype=logits.dtype, device=logits.device
+            )
             reg = consistency_loss(logits, ens).mean()
             loss = loss + cfg.consistency_weight * ramp_weight(step / total) * reg
         optimizer.zero_grad()
