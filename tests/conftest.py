@@ -9,6 +9,35 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def in_ci() -> bool:
+    """CI=true (set by `.ci/run`): every skip there is a failure unless the test is marked
+    `ci_may_skip` because its skip condition cannot be met on the CI machine's kind."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def _fail_skip_in_ci(report: pytest.TestReport | pytest.CollectReport, may_skip: bool) -> None:
+    if not (report.skipped and in_ci()) or may_skip or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = (
+        f"skipped in CI ({reason}); CI=true turns every skip into a failure: install what the "
+        "test needs (scripts/install.sh --test) or mark it ci_may_skip with the reason"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    _fail_skip_in_ci(outcome.get_result(), item.get_closest_marker("ci_may_skip") is not None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    outcome = yield  # a module-level importorskip or skip(allow_module_level=True)
+    _fail_skip_in_ci(outcome.get_result(), False)
+
+
 def shared_datasets_dir() -> Path:
     """The real benchmark data: $SYNLOOM_SHARED/datasets, else the nearest `shared/datasets` in
     a folder above the checkout (../shared/datasets for the usual layout)."""

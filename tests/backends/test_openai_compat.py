@@ -3,13 +3,15 @@ streaming order, log-prob scoring where the server echoes prompts and a clear er
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from synloom.backends.base import GenerationParams
 from synloom.backends.openai_compat import OpenAIBackend
 from synloom.errors import BackendError
 from synloom.testing.fake_openai import FakeConfig, FakeOpenAIServer
-from synloom.testing.fake_text import fake_review
+from synloom.testing.fake_responses import fake_logprob
+from synloom.testing.fake_text import fake_review, word_tokens
 
 PARAMS = GenerationParams(max_new_tokens=40, stop=('"', "\n"))
 
@@ -48,13 +50,19 @@ def test_stream_yields_every_index_once(server):
 
 
 def test_score_reads_echoed_prompt_logprobs(server):
+    prompts, continuations = ["The movie was", "It is"], [" really great", " bad"]
     backend = OpenAIBackend(server.base_url)
     try:
-        scores = backend.score(["The movie was", "It is"], [" really great", " bad"])
+        scores = backend.score(prompts, continuations)
     finally:
         backend.close()
     assert [len(s) for s in scores] == [2, 1]
-    assert all((s < 0).all() for s in scores)
+    for prompt, cont, got in zip(prompts, continuations, scores):
+        # exactly the fake server's values for the continuation's tokens, not the prompt's
+        want = [fake_logprob(t) for s, t in word_tokens(prompt + cont) if s >= len(prompt)]
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+        # the prompt's last tokens have other values, so scoring them instead would fail above
+        assert want != [fake_logprob(t) for _, t in word_tokens(prompt)][-len(want) :]
 
 
 def test_score_without_echo_support_is_a_clear_error():

@@ -12,6 +12,7 @@ import time
 
 from synloom.store import RunStore
 from synloom.testing.fake_openai import FakeConfig, FakeOpenAIServer
+from synloom.testing.scenarios import openai_generate_args
 from tests.helpers import run_cli
 
 SPEC = """\
@@ -49,18 +50,7 @@ def snapshot(run_dir):
 
 
 def generate_args(spec, out, url):
-    return [
-        "generate",
-        spec,
-        "--out",
-        out,
-        "--backend",
-        "openai",
-        "--base-url",
-        url,
-        "--model",
-        "fake-model",
-    ]
+    return openai_generate_args(spec, out, url)
 
 
 def test_sigkill_then_resume_resends_only_unfinished(tmp_path):

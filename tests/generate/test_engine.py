@@ -118,13 +118,40 @@ def test_pair_task_keeps_context_as_first_text(tmp_path):
     assert all(s.text_b and s.meta["context"] == s.text for s in samples)
 
 
+def _near_duplicate_pairs(run_dir) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Accepted texts by id, and (rejected text, id of the kept text it duplicates) pairs."""
+    with RunStore(run_dir) as store:
+        kept = {s.id: s.text for s in store.accepted()}
+        near = store.db.execute(
+            "SELECT text, dup_of FROM outputs WHERE reason = 'near_duplicate'"
+        ).fetchall()
+    return kept, [(text, dup_of) for text, dup_of in near]
+
+
 def test_near_duplicates_become_rejected_rows(tmp_path):
+    from synloom.generate.near_dup import jaccard, shingles
+
     spec = make_spec(near_duplicate_threshold=0.5, samples_per_label=15)
     summary = run_generation(spec, tmp_path / "run", backend=FakeBackend(vocab=6))
     c = summary.counts
     assert summary.rejection_reasons.get("near_duplicate", 0) > 0
     assert c["accepted"] + c["rejected"] == c["done"]
-    with RunStore(tmp_path / "run") as store:
-        kept = {s.id: set(s.text.rstrip(".").split()) for s in store.accepted()}
-        near = [r for r in store.rejected() if r["reason"] == "near_duplicate"]
-    assert all(r["dup_of"] in kept for r in near)
+    kept, near = _near_duplicate_pairs(tmp_path / "run")
+    assert len(near) == summary.rejection_reasons["near_duplicate"]
+    similarity = [jaccard(shingles(text), shingles(kept[dup_of])) for text, dup_of in near]
+    # every rejection is justified at the spec's threshold, and some are not exact copies
+    assert min(similarity) >= 0.5 and any(j < 1.0 for j in similarity)
+    # a pair between 0.5 and 0.95 is a near duplicate at 0.5 and survives a 0.95 threshold
+    lenient = make_spec(near_duplicate_threshold=0.95, samples_per_label=15)
+    lenient_summary = run_generation(lenient, tmp_path / "lenient", backend=FakeBackend(vocab=6))
+    kept_lenient, near_lenient = _near_duplicate_pairs(tmp_path / "lenient")
+    assert all(jaccard(shingles(t), shingles(kept_lenient[d])) >= 0.95 for t, d in near_lenient)
+    texts = list(kept_lenient.values())
+    survivors = [
+        (a, b)
+        for i, a in enumerate(texts)
+        for b in texts[:i]
+        if 0.5 <= jaccard(shingles(a), shingles(b)) < 0.95
+    ]
+    assert survivors  # accepted at 0.95, would have been rejected at 0.5
+    assert lenient_summary.rejection_reasons.get("near_duplicate", 0) < len(near)

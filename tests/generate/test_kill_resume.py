@@ -13,27 +13,10 @@ import time
 import pytest
 
 from synloom.store import RunStore
+from synloom.testing.scenarios import fewshot_sentiment_spec
 from tests.helpers import run_cli
 
-SPEC = """\
-name: kill-test
-labels:
-  - {name: positive, verbalizers: [positive]}
-  - {name: negative, verbalizers: [negative]}
-seed_examples:
-  - {label: positive, text: "a gorgeous , witty , seductive movie ."}
-  - {label: positive, text: "the performances are an absolute joy ."}
-  - {label: negative, text: "a dull , pretentious mess ."}
-  - {label: negative, text: "the acting is wooden and the plot makes no sense ."}
-recipe:
-  type: fewshot
-  k: 2
-  example_template: "The movie review in {verbalizer} sentiment is: \\"{text}\\"\\n"
-  prompt: 'The movie review in {verbalizer} sentiment is: "'
-  min_words: 3
-generation: {samples_per_label: 10, batch_size: 4, max_new_tokens: 24}
-seed: 123
-"""
+SPEC = fewshot_sentiment_spec()
 
 
 def done_requests(run_dir) -> int:

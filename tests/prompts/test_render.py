@@ -12,6 +12,7 @@ SPEC = {
         {"text": "loved it", "label": "positive"},
         {"text": "great fun", "label": "positive"},
         {"text": "hated it", "label": "negative"},
+        {"text": "a dull mess", "label": "negative"},
     ],
     "recipe": {
         "type": "fewshot",
@@ -28,6 +29,8 @@ def test_fewshot_render_uses_same_label_examples_and_attributes():
     attrs = builder.sample_attributes(rng)
     examples = builder.sample_examples("negative", rng)
     prompt = builder.render("negative", attributes=attrs, examples=examples)
-    assert prompt == f"Review (bad): hated it\nReview (bad, a {attrs['genre']}): "
+    assert sorted(e.text for e in examples) == ["a dull mess", "hated it"]
+    shots = "".join(f"Review (bad): {e.text}\n" for e in examples)
+    assert prompt == f"{shots}Review (bad, a {attrs['genre']}): "
     pos = builder.sample_examples("positive", random.Random(1))
     assert sorted(e.text for e in pos) == ["great fun", "loved it"]

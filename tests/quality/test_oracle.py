@@ -12,6 +12,7 @@ def _split(rows):
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
+@pytest.mark.slow
 def test_real_labels_agree_far_above_chance_and_shuffled_near_half(sst2_train_sentences, sst2_test):
     train_x, train_y = _split(sst2_train_sentences)
     test_x, test_y = _split(sst2_test)

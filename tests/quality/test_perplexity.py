@@ -42,7 +42,7 @@ def test_embedded_model_matches_direct_forward_pass(sst2_test, rt_train):
     for text in texts:
         p_ids = tok(DEFAULT_PROMPT)["input_ids"]
         c_ids = tok(text, add_special_tokens=False)["input_ids"]
-        ids = torch.tensor([p_ids + c_ids])
+        ids = torch.tensor([p_ids + c_ids], device=model.device)
         with torch.inference_mode():
             logits = model(input_ids=ids).logits.float()
         lp = torch.log_softmax(logits[0, :-1], dim=-1).gather(-1, ids[0, 1:, None])[:, 0]

@@ -51,7 +51,7 @@ def test_embedded_model_verbalizer_scores(sst2_test):
             logps = []
             for word in words:
                 c_ids = tok(" " + word, add_special_tokens=False)["input_ids"]
-                ids = torch.tensor([p_ids + c_ids])
+                ids = torch.tensor([p_ids + c_ids], device=model.device)
                 with torch.inference_mode():
                     lp = torch.log_softmax(model(input_ids=ids).logits[0].float(), dim=-1)
                 logps.append(sum(float(lp[len(p_ids) - 1 + k, t]) for k, t in enumerate(c_ids)))

@@ -33,6 +33,7 @@ def _edge_case_corpus(sst2_test, sst2_train_phrases):
     return sentences + short + dups + repeated + ["", "!!!", "..."]
 
 
+@pytest.mark.slow
 def test_matches_nltk_sentence_bleu_exactly(sst2_test, sst2_train_phrases):
     texts = _edge_case_corpus(sst2_test, sst2_train_phrases)
     ours = self_bleu_per_sample(texts)

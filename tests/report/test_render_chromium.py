@@ -35,7 +35,7 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 def test_report_renders_with_every_section_and_the_plots(fake_run, reference_file, tmp_path):
     result = score_run(fake_run, read_rows(reference_file), max_model_samples=0)
-    with RunStore(fake_run) as store:
+    with RunStore(fake_run, writable=True) as store:
         save_scores(store, result)
     report = build_report(fake_run)
     out = tmp_path / "render"

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from synloom.evaluate.metrics import accuracy
 from synloom.train.embedding_lr import EmbeddingLogReg
 
 
+@pytest.mark.slow
 def test_learns_sst2_sentiment(sst2_train, sst2_test):
     model = EmbeddingLogReg().fit(sst2_train, seed=0)
     predicted = model.predict(list(sst2_test.texts))
@@ -15,6 +17,7 @@ def test_learns_sst2_sentiment(sst2_train, sst2_test):
     assert [model.labels_[i] for i in proba.argmax(axis=1)] == predicted[:5]
 
 
+@pytest.mark.slow
 def test_sentence_pairs(pair_train, pair_test):
     model = EmbeddingLogReg().fit(pair_train, seed=0)
     predicted = model.predict(list(pair_test.texts), list(pair_test.texts_b))

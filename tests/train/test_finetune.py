@@ -1,6 +1,7 @@
 """Fine-tuned MiniLM on real SST-2 sentences, with each noisy-label strategy.
 
-Each run is 2 epochs over 300 sentences (20 steps of 32) so that the file stays CPU-sized.
+Each strategy run is 2 epochs over 300 sentences (20 steps of 32) so that the file stays
+CPU-sized; checks that need less get less (192 pairs, 4 few-shot epochs, 128 weighted sentences).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def test_learns_sst2_sentiment(sst2_train, sst2_test):
 
 
 def test_sentence_pairs_are_encoded_together(pair_train, pair_test):
+    # pairs are twice as long as sentences: 192 of them (12 steps), tested on 100
+    pair_train, pair_test = pair_train.subset(range(192)), pair_test.subset(range(100))
     model = FineTuneClassifier(**FAST).fit(pair_train, seed=0)
     batch = model.encode(["first side"], ["second side"])
     assert (batch["input_ids"] == model.tokenizer_.sep_token_id).sum() == 2
@@ -74,21 +77,22 @@ def test_temporal_ensembling_with_confidence_filter(sst2_train, sst2_noisy, sst2
 
 
 def test_few_shot_first_then_synthetic(sst2_noisy, sst2_few_shot, sst2_test):
-    model = create_task_model("finetune", strategies=["few-shot-first"], **FAST)
+    model = create_task_model("finetune", strategies=["few-shot-first"], few_shot_epochs=4, **FAST)
     model.fit(sst2_noisy, seed=0, few_shot=sst2_few_shot)
     assert [row["stage"] for row in model.history_] == ["few-shot", "train"]
-    assert model.history_[0]["step"] == 10  # 10 epochs of one 32-example batch
+    assert model.history_[0]["step"] == 4  # 4 epochs of one 32-example batch
     acc = _acc(model, sst2_test)
     print(f"finetune few-shot-first (32 real + 30%-noisy 300): accuracy {acc:.3f}")
     assert acc > 0.6
 
 
 def test_sample_weights_steer_training(sst2_train, sst2_test):
-    """With every positive sentence but one weighted 0, the model leans negative."""
-    positives = [i for i, y in enumerate(sst2_train.labels) if y == "positive"]
-    weights = [0.0 if i in positives[1:] else 1.0 for i in range(len(sst2_train))]
-    model = FineTuneClassifier(epochs=1).fit(sst2_train.with_weights(weights), seed=0)
-    predicted = model.predict(list(sst2_test.texts))
+    """With every positive sentence but one weighted 0, the model leans negative (4 steps)."""
+    train = sst2_train.subset(range(128))
+    positives = [i for i, y in enumerate(train.labels) if y == "positive"]
+    weights = [0.0 if i in positives[1:] else 1.0 for i in range(len(train))]
+    model = FineTuneClassifier(epochs=1).fit(train.with_weights(weights), seed=0)
+    predicted = model.predict(list(sst2_test.texts[:100]))
     assert predicted.count("negative") > 0.8 * len(predicted)
 
 

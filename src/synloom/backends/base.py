@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from synloom.errors import BackendError
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -35,7 +37,8 @@ class Completion:
 
     `text` is the completion cut before the first stop string; `raw_text` is everything the model
     produced (the same where the backend cannot see past the stop). `finish_reason` is "stop"
-    (stop string or end of sequence), "length", or "error" with `error` set.
+    (stop string or end of sequence), "length", or "error" with `error` set; a failure also says
+    its class (`error_kind`, e.g. "HTTP 400") and whether no retry could fix it (`permanent`).
     """
 
     text: str
@@ -43,10 +46,18 @@ class Completion:
     raw_text: str = ""
     n_tokens: int = 0
     error: str | None = None
+    error_kind: str | None = None
+    permanent: bool = False
 
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+
+class SharedFailure(BackendError):
+    """`stream()` stopped early: the first requests all failed for one cause no retry can fix
+    (HTTP 400, an HTML page instead of JSON). The requests not yet answered were never finished, so
+    a rerun sends them once the cause is fixed."""
 
 
 @runtime_checkable

@@ -2,7 +2,8 @@
 
 Exponential backoff with "full jitter" (sleep uniform in [0, min(cap, base * 2**attempt)]), the
 variant that spreads retries of many clients best (Brooker, "Exponential Backoff And Jitter", AWS
-Architecture Blog, 2015). A server's `Retry-After` is a lower bound on the wait.
+Architecture Blog, 2015). A server's `Retry-After` is a lower bound on the wait, honoured up to
+`max_retry_after_s` (a server asking for a day must not stall a run silently).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ class RetryPolicy:
     base_s: float = 0.25
     cap_s: float = 20.0
     timeout_s: float = 60.0  # whole-request deadline (connect + send + wait + read)
+    max_retry_after_s: float = 60.0  # longest Retry-After honoured
+
+    def capped(self, retry_after: float | None) -> float | None:
+        """`retry_after` limited to `max_retry_after_s` (None stays None)."""
+        return None if retry_after is None else min(retry_after, self.max_retry_after_s)
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before retry number `attempt` (0-based)."""
@@ -50,7 +56,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 class RequestFailure(Exception):
     """One failed attempt: `kind` is "status", "timeout", "connection" (dropped or truncated),
-    "unreachable" (cannot connect at all) or "malformed"."""
+    "unreachable" (cannot connect at all), "malformed" (garbled JSON) or "not_openai" (an answer
+    in another format, e.g. an HTML page: no retry changes it)."""
 
     def __init__(
         self,
@@ -70,6 +77,12 @@ class RequestFailure(Exception):
         if self.kind == "status":
             return self.status in RETRYABLE_STATUS
         return self.kind in ("timeout", "connection", "unreachable", "malformed")
+
+    @property
+    def signature(self) -> str:
+        """A short class of the failure ("HTTP 400", "not_openai", "timeout"), to tell whether
+        many requests failed for one shared cause."""
+        return f"HTTP {self.status}" if self.kind == "status" else self.kind
 
     @property
     def limiter_outcome(self) -> str:

@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from synloom.backends.base import Completion, GenerationParams, cut_at_stop
+from synloom.batching import DEFAULT_TOKEN_BUDGET
 from synloom.devices import resolve_device
 from synloom.errors import BackendError
 from synloom.spec.backend import EMBEDDED_MODEL, LocalBackendConfig
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import numpy as np
+
+# elements of one fp32 logits slice (rows x vocabulary) in `score`: 2**25 floats = 128 MiB
+LOGITS_CHUNK = 2**25
 
 
 def cpu_has_fast_bf16() -> bool:
@@ -37,6 +41,7 @@ class LocalBackend:
         dtype: str = "auto",
         threads: int | None = None,
         device: str = "auto",
+        token_budget: int = DEFAULT_TOKEN_BUDGET,
     ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
@@ -67,6 +72,8 @@ class LocalBackend:
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._eos_ids = self._collect_eos_ids()
+        self.token_budget = token_budget
+        self.max_context: int | None = getattr(self.model.config, "max_position_embeddings", None)
 
     @classmethod
     def from_config(cls, config: LocalBackendConfig) -> LocalBackend:
@@ -132,54 +139,113 @@ class LocalBackend:
         )
 
     def score(
-        self, prompts: Sequence[str], continuations: Sequence[str], batch_size: int = 32
+        self,
+        prompts: Sequence[str],
+        continuations: Sequence[str],
+        *,
+        token_budget: int | None = None,
     ) -> list[np.ndarray]:
         """Log-prob of each continuation token given prompt + earlier tokens.
 
-        Left padding puts every continuation at the right edge, so only the last
-        `max continuation + 1` positions go through the LM head and the softmax (the full
-        vocabulary x sequence logits dominate the cost otherwise).
+        Pairs are grouped by a token budget (rows x padded length <= `token_budget`, default
+        `self.token_budget`), longest first, and returned in input order. Only the positions that
+        predict continuation tokens go through the LM head, a bounded slice at a time, so no
+        batch x sequence x vocabulary tensor is ever built. A pair longer than the model's
+        context is refused (never silently cut): shorten the text first (`truncate_texts`).
         """
         import torch
 
+        from synloom.batching import token_budget_batches
+
         if len(prompts) != len(continuations):
             raise BackendError("score: prompts and continuations differ in length")
+        if not prompts:
+            return []
+        pairs = self._score_pairs(prompts, continuations)
+        results: list[np.ndarray | None] = [None] * len(pairs)
+        lengths = [len(p) + len(c) for p, c in pairs]
+        for idx in token_budget_batches(lengths, token_budget or self.token_budget):
+            ids, mask, positions = self._left_padded([pairs[i][0] + pairs[i][1] for i in idx])
+            c_lens = [len(pairs[i][1]) for i in idx]
+            with torch.inference_mode():
+                hidden = self.model.base_model(
+                    input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False
+                ).last_hidden_state
+                width = ids.shape[1]
+                # position t predicts token t + 1: the last c_len tokens are predicted from
+                # positions width - 1 - c_len .. width - 2
+                rows = torch.cat(
+                    [torch.full((n,), r, dtype=torch.long) for r, n in enumerate(c_lens)]
+                ).to(hidden.device)
+                cols = torch.cat(
+                    [torch.arange(width - 1 - n, width - 1, dtype=torch.long) for n in c_lens]
+                ).to(hidden.device)
+                token_lp = self._token_logprobs(hidden[rows, cols], ids[rows, cols + 1])
+            token_lp = token_lp.cpu().numpy()
+            offset = 0
+            for i, n in zip(idx, c_lens, strict=True):
+                results[i] = token_lp[offset : offset + n].copy()
+                offset += n
+            del hidden
+        return results  # type: ignore[return-value]
+
+    def _score_pairs(
+        self, prompts: Sequence[str], continuations: Sequence[str]
+    ) -> list[tuple[list[int], list[int]]]:
         tok = self.tokenizer
+        p_all = tok(list(prompts), add_special_tokens=True, verbose=False)["input_ids"]
+        c_all = tok(list(continuations), add_special_tokens=False, verbose=False)["input_ids"]
+        limit = self.max_context
         pairs = []
-        for p, c in zip(prompts, continuations):
-            p_ids = tok(p, add_special_tokens=True)["input_ids"]
-            c_ids = tok(c, add_special_tokens=False)["input_ids"]
+        for i, (p, p_ids, c_ids) in enumerate(zip(prompts, p_all, c_all, strict=True)):
             if not c_ids:
                 raise BackendError(f"score: empty continuation for prompt {p[:40]!r}")
             if not p_ids:
                 raise BackendError("score: empty prompt")
+            if limit is not None and len(p_ids) + len(c_ids) > limit:
+                raise BackendError(
+                    f"score: input {i} is {len(p_ids) + len(c_ids)} tokens, over the model's "
+                    f"context of {limit}; truncate the text first"
+                )
             pairs.append((p_ids, c_ids))
-        order = sorted(range(len(pairs)), key=lambda i: -len(pairs[i][0]) - len(pairs[i][1]))
-        results: list[np.ndarray | None] = [None] * len(pairs)
-        pad = tok.pad_token_id
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            seqs = [pairs[i][0] + pairs[i][1] for i in idx]
-            width = max(len(s) for s in seqs)
-            keep = max(len(pairs[i][1]) for i in idx) + 1
-            ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(seqs), width), dtype=torch.long)
-            for r, s in enumerate(seqs):
-                ids[r, width - len(s) :] = torch.tensor(s)
-                mask[r, width - len(s) :] = 1
-            positions = (mask.cumsum(-1) - 1).clamp(min=0)
-            ids, mask, positions = (t.to(self.device) for t in (ids, mask, positions))
-            with torch.inference_mode():
-                logits = self.model(
-                    input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep
-                ).logits.float()
-                logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-                targets = ids[:, width - keep + 1 :]
-                token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-            for r, i in enumerate(idx):
-                c_len = len(pairs[i][1])
-                results[i] = token_lp[r, keep - 1 - c_len :].cpu().numpy().copy()
-        return results  # type: ignore[return-value]
+        return pairs
+
+    def _left_padded(self, seqs: list[list[int]]):
+        """ids, attention mask and position ids (0 at each row's first real token), on device."""
+        import torch
+
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for r, s in enumerate(seqs):
+            ids[r, width - len(s) :] = torch.tensor(s)
+            mask[r, width - len(s) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        return tuple(t.to(self.device) for t in (ids, mask, positions))
+
+    def _token_logprobs(self, hidden, targets):
+        """log softmax(LM head(hidden))[target] per row, `LOGITS_CHUNK` elements at a time."""
+        import torch
+
+        head = self.model.get_output_embeddings()
+        softcap = getattr(self.model.config, "final_logit_softcapping", None)
+        step = max(1, LOGITS_CHUNK // head.out_features)
+        out = torch.empty(len(targets), dtype=torch.float32, device=hidden.device)
+        for start in range(0, len(targets), step):
+            logits = head(hidden[start : start + step]).float()
+            if softcap:
+                logits = torch.tanh(logits / softcap) * softcap
+            lp = torch.log_softmax(logits, dim=-1)
+            out[start : start + step] = lp.gather(-1, targets[start : start + step, None])[:, 0]
+            del logits, lp
+        return out
+
+    def truncate_texts(self, texts: Sequence[str], max_tokens: int):
+        """Each text cut to its first `max_tokens` tokens of this model's tokenizer, and a
+        `synloom.batching.Truncation` saying how many were cut."""
+        from synloom.batching import truncate_with_tokenizer
+
+        return truncate_with_tokenizer(self.tokenizer, texts, max_tokens)
 
     def close(self) -> None:
         self.model = None

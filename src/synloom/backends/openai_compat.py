@@ -32,6 +32,7 @@ from synloom.backends.openai_wire import (
     scrub,
 )
 from synloom.errors import BackendError
+from synloom.spec.key_notice import announce_key
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -60,7 +61,9 @@ class OpenAIBackend:
         adaptive: bool = True,
         timeout_s: float = 60.0,
         max_retries: int = 5,
+        max_retry_after_s: float = 60.0,
         check_server: bool = True,
+        notify: Callable[[str], None] | None = None,
     ):
         if endpoint not in ("completions", "chat"):
             raise BackendError(f"endpoint must be 'completions' or 'chat', not {endpoint!r}")
@@ -69,11 +72,19 @@ class OpenAIBackend:
         self.api_key_env = api_key_env
         self.endpoint = endpoint
         self._key = os.environ.get(api_key_env) or None
-        self.policy = RetryPolicy(max_retries=max_retries, timeout_s=timeout_s)
+        announce_key(self.base_url, api_key_env, self._key)
+        self.policy = RetryPolicy(
+            max_retries=max_retries, timeout_s=timeout_s, max_retry_after_s=max_retry_after_s
+        )
         self.limiter = AdaptiveLimiter(
             initial=initial_concurrency, max_limit=max_concurrency, adaptive=adaptive
         )
-        self.pool = RequestPool(self.limiter, self.policy, redact=lambda s: scrub(s, self._key))
+        self.pool = RequestPool(
+            self.limiter,
+            self.policy,
+            redact=lambda s: scrub(s, self._key),
+            **({"notify": notify} if notify is not None else {}),
+        )
         self._runner = LoopThread()
         self._session: Any = None
         if check_server:
@@ -94,6 +105,7 @@ class OpenAIBackend:
             initial_concurrency=config.initial_concurrency,
             timeout_s=config.timeout_s,
             max_retries=config.max_retries,
+            max_retry_after_s=config.max_retry_after_s,
         )
 
     def __repr__(self) -> str:
@@ -117,7 +129,8 @@ class OpenAIBackend:
         self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
     ) -> Iterator[tuple[int, Completion]]:
         """(index, Completion) pairs as requests finish, keeping up to the adaptive limit in flight.
-        Raises BackendError on problems no retry can fix (bad key, unknown model or route)."""
+        Raises BackendError on problems no retry can fix (bad key, unknown model or route), and
+        `SharedFailure` when the first requests all failed alike for good (e.g. HTTP 400)."""
         if len(prompts) != len(seeds):
             raise BackendError("generate: prompts and seeds differ in length")
         path = "/chat/completions" if self.endpoint == "chat" else "/completions"
@@ -178,6 +191,7 @@ class OpenAIBackend:
             async with session.post(url, json=body) as resp:
                 raw = await resp.read()
                 status = resp.status
+                ctype = resp.content_type
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
         except asyncio.TimeoutError:
             raise RequestFailure(
@@ -190,15 +204,25 @@ class OpenAIBackend:
                 "connection", f"{type(exc).__name__} talking to {url}: {exc}"
             ) from None
         if status != 200:
-            detail = scrub(raw[:300].decode("utf-8", "replace"), self._key)
-            message = f"HTTP {status} from {url}: {detail}"
+            message = f"HTTP {status} from {url}: {self._snippet(raw, 300)}"
             if status in FATAL_STATUS:
                 raise BackendError(self._fatal_hint(status, message))
             raise RequestFailure("status", message, status=status, retry_after=retry_after)
         try:
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise RequestFailure("malformed", f"invalid JSON from {url}: {raw[:80]!r}") from None
+            snippet = self._snippet(raw, 80)
+            if not_json_api(raw, ctype):
+                raise RequestFailure(
+                    "not_openai",
+                    f"not an OpenAI-compatible answer from {url}: HTTP 200 {ctype} {snippet!r}",
+                ) from None
+            raise RequestFailure("malformed", f"invalid JSON from {url}: {snippet!r}") from None
+
+    def _snippet(self, raw: bytes, limit: int) -> str:
+        """The start of a response body for an error message: the key is scrubbed from the whole
+        body first, so a key straddling the cut cannot leak its first half."""
+        return scrub(raw.decode("utf-8", "replace"), self._key)[:limit]
 
     def _get_session(self) -> Any:
         import aiohttp
@@ -225,6 +249,7 @@ class OpenAIBackend:
             ) as resp:
                 raw = await resp.read()
                 status = resp.status
+                ctype = resp.content_type
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
             raise BackendError(
                 f"cannot reach the OpenAI-compatible server at {self.base_url} "
@@ -232,11 +257,23 @@ class OpenAIBackend:
             ) from None
         if status in (401, 403):
             raise BackendError(self._fatal_hint(status, f"HTTP {status} from {url}"))
-        if status != 200 or self.model != "default":
+        if status != 200:
+            return  # no model list (some servers have none): the first request will tell
+        try:
+            listing = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            listing = None
+        if not isinstance(listing, dict) or not isinstance(listing.get("data"), list):
+            raise BackendError(
+                f"{self.base_url} is not an OpenAI-compatible server: GET {url} answered "
+                f"HTTP 200 {ctype} {self._snippet(raw, 60)!r} instead of a model list; base_url "
+                "should be the /v1 root of a vLLM, llama-server, Ollama or OpenAI endpoint"
+            )
+        if self.model != "default":
             return
         try:
-            names = [m["id"] for m in json.loads(raw)["data"]]
-        except (ValueError, KeyError, TypeError):
+            names = [m["id"] for m in listing["data"]]
+        except (KeyError, TypeError):
             return  # no usable model list: send "default" and let the server decide
         if len(names) == 1:
             self.model = names[0]
@@ -258,3 +295,9 @@ class OpenAIBackend:
             "needs completions with echo=True and logprobs (vLLM supports it, llama-server "
             "and chat-only APIs do not); use a vLLM server or the local backend for scoring"
         )
+
+
+def not_json_api(raw: bytes, content_type: str) -> bool:
+    """Whether a 200 answer that is not JSON is another kind of document (an HTML or XML page)
+    rather than JSON garbled in transit, which a retry may fix."""
+    return "html" in content_type or "xml" in content_type or raw.lstrip()[:1] == b"<"

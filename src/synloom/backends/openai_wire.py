@@ -104,8 +104,22 @@ def parse_score(data: Any, prompt: str, continuation: str) -> np.ndarray:
     return np.asarray(out, dtype=np.float32)
 
 
+SCRUB_MIN_PART = 8  # a run of this many leading key characters counts as (part of) the key
+
+
 def scrub(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of `secret` (an API key) replaced, for errors and logs."""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "***")
+    """`text` with every occurrence of `secret` (an API key) replaced, for errors and logs; so is
+    any start of the key of `SCRUB_MIN_PART` characters or more (a server that cut its own echo
+    of the key). Scrub the whole text before truncating it, never after."""
+    if not secret or len(secret) < 4:
+        return text
+    text = text.replace(secret, "***")
+    head = secret[: min(SCRUB_MIN_PART, len(secret))]
+    pos = text.find(head)
+    while pos >= 0:
+        end = pos + len(head)
+        while end < len(text) and end - pos < len(secret) and text[end] == secret[end - pos]:
+            end += 1
+        text = text[:pos] + "***" + text[end:]
+        pos = text.find(head, pos + 3)
     return text

@@ -1,12 +1,16 @@
-"""`synloom` CLI entry point. Each command lives in its own module and registers on `app`."""
+"""`synloom` CLI entry point. Each command lives in its own module and registers on `app`.
+
+`main` keeps the CLI contract (see `synloom.cli.exits`): every usage or input error is one line
+`error: ...` on stderr with status 2, Ctrl-C and SIGTERM end with status 130, and nothing a user
+types prints a traceback (`SYNLOOM_DEBUG=1` shows the traceback of an internal error).
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
-
-from synloom.errors import SynloomError
 
 app = typer.Typer(
     name="synloom",
@@ -14,7 +18,37 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("synloom")
+    except metadata.PackageNotFoundError:
+        from synloom import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"synloom {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", is_eager=True, callback=_print_version, help="print the version"
+        ),
+    ] = False,
+) -> None:
+    """Generate task-specific training data with frozen LLMs, measure it, and prove it on real data."""
 
 
 def _register() -> None:
@@ -30,22 +64,29 @@ def _register() -> None:
     )
 
 
-def main() -> None:
-    _register()
-    try:
-        app(standalone_mode=False)
-    except SynloomError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print("interrupted; rerun the same command to resume", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and aborts
-        import click
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI on `argv` (default `sys.argv[1:]`); returns the exit status."""
+    from synloom.cli.exits import (
+        INTERRUPTED,
+        exit_status_for,
+        interrupts_as_keyboard_interrupt,
+        report_interrupted,
+    )
 
-        if isinstance(exc, click.exceptions.ClickException):
-            print(f"error: {exc.format_message()}", file=sys.stderr)
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
+    _register()
+    args = sys.argv[1:] if argv is None else list(argv)
+    with interrupts_as_keyboard_interrupt() as interrupts:
+        try:
+            result = app(args=args, prog_name="synloom", standalone_mode=False)
+        except KeyboardInterrupt:
+            return report_interrupted()
+        except Exception as exc:  # every outcome is reported in one line
+            return exit_status_for(exc, interrupts.seen)
+    # typer returns 130 for a KeyboardInterrupt it caught itself (and click's Exit codes).
+    if interrupts.seen or result == INTERRUPTED:
+        return report_interrupted()
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())

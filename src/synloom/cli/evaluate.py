@@ -8,11 +8,44 @@ from typing import Annotated
 import typer
 
 from synloom.cli.app import app
-from synloom.cli.render import console
+from synloom.cli.render import console, say
+from synloom.cli.safe_text import text
+
+MAX_SEED = 2**32 - 1
 
 
 def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def parse_seeds(value: str) -> list[int]:
+    """`--seeds 0,1,2`: at least one integer in [0, 2**32 - 1]."""
+    from synloom.errors import SynloomError
+
+    try:
+        seeds = [int(s) for s in _split(value)]
+    except ValueError:
+        raise SynloomError(f"--seeds must be comma-separated integers, got {value!r}") from None
+    if not seeds:
+        raise SynloomError("--seeds needs at least one integer")
+    bad = [s for s in seeds if not 0 <= s <= MAX_SEED]
+    if bad:
+        raise SynloomError(f"--seeds must be between 0 and {MAX_SEED}; got {bad[0]}")
+    return seeds
+
+
+def check_task_model(tam: str, strategies: list[str]) -> None:
+    """Fail on an unknown task model or strategy now, not after minutes of other work."""
+    from synloom.errors import SynloomError
+    from synloom.train.registry import TASK_MODELS, strategy_options
+
+    if tam not in TASK_MODELS:
+        raise SynloomError(f"unknown task model {tam!r}; choose one of {', '.join(TASK_MODELS)}")
+    strategy_options(strategies)
+    if strategies and tam != "finetune":
+        raise SynloomError(
+            f"training strategies ({', '.join(strategies)}) need --tam finetune, not {tam!r}"
+        )
 
 
 @app.command()
@@ -38,13 +71,10 @@ def evaluate(
     ] = None,
 ) -> None:
     """Three-way table on real data: prompting baseline, TAM on synthetic, TAM on gold."""
-    from synloom.errors import SynloomError
     from synloom.evaluate.table import EVALUATION_FILE, evaluate_run
 
-    try:
-        seed_list = [int(s) for s in _split(seeds)]
-    except ValueError:
-        raise SynloomError(f"--seeds must be comma-separated integers, got {seeds!r}") from None
+    seed_list = parse_seeds(seeds)
+    check_task_model(tam, _split(strategies))
     table = evaluate_run(
         run_dir,
         test,
@@ -56,5 +86,7 @@ def evaluate(
         calibrate=calibrate,
         prompt_template=prompt,
     )
-    console.print(table.format(), markup=False, highlight=False)
-    console.print(f"saved {Path(run_dir) / EVALUATION_FILE}")
+    console.print(text(table.format()))
+    for note in table.notes():
+        say("note: ", text(note, multiline=False))
+    say("saved ", text(Path(run_dir) / EVALUATION_FILE, multiline=False))

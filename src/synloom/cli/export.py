@@ -17,6 +17,19 @@ def export(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="target path")] = None,
 ) -> None:
     """Write the accepted samples of a run."""
-    from synloom.store.export import export_run
+    from synloom.cli.paths import check_output
+    from synloom.cli.render import say
+    from synloom.cli.safe_text import text
+    from synloom.errors import SynloomError
+    from synloom.store.export import DEFAULT_NAMES, FORMATS, export_run
 
-    print(export_run(run_dir, format, out))
+    if format not in FORMATS:
+        raise SynloomError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
+    target = out if out is not None else run_dir / DEFAULT_NAMES[format]
+    if out is not None or run_dir.is_dir():  # else the store reports what run_dir is
+        check_output(target, run_dir, "the export", directory=format == "hf")
+    try:
+        path = export_run(run_dir, format, target)
+    except OSError as exc:
+        raise SynloomError(f"cannot write {target}: {exc.strerror or exc}") from None
+    say(text(path, multiline=False))

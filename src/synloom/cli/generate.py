@@ -17,21 +17,25 @@ def generate(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="task spec (YAML)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="run directory (resumes if it exists)")],
     samples_per_label: Annotated[
-        int | None, typer.Option(help="override generation.samples_per_label")
+        int | None, typer.Option(min=1, help="override generation.samples_per_label")
     ] = None,
     batch_size: Annotated[int | None, typer.Option(help="override generation.batch_size")] = None,
     seed: Annotated[int | None, typer.Option(help="override the spec's seed")] = None,
     backend: Annotated[str | None, typer.Option(help="local or openai")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     model: Annotated[str | None, typer.Option(help="model id, path, or 'embedded'")] = None,
+    allow_outside_paths: Annotated[
+        bool, typer.Option(help="let the spec name files outside its own folder")
+    ] = False,
 ) -> None:
     """Generate labeled samples into RUN_DIR; rerunning the same command resumes."""
     from synloom.cli.overrides import apply_overrides
+    from synloom.cli.paths import prepare_run_dir
     from synloom.generate import run_generation
     from synloom.spec import load_spec
 
     spec = apply_overrides(
-        load_spec(spec_path),
+        load_spec(spec_path, allow_outside_paths=allow_outside_paths),
         samples_per_label=samples_per_label,
         batch_size=batch_size,
         seed=seed,
@@ -39,6 +43,8 @@ def generate(
         base_url=base_url,
         model=model,
     )
+    prepare_run_dir(out)
     with RichProgress() as progress:
         summary = run_generation(spec, out, progress=progress)
     print_summary(summary)
+    summary.raise_if_incomplete()  # a short run exits 3, so `generate && export` stops here

@@ -7,15 +7,17 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from synloom.cli.app import app
-from synloom.cli.render import console, counts_table
+from synloom.cli.render import console, counts_table, say
+from synloom.cli.safe_text import text
 
 
 @app.command()
 def inspect(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
-    show: Annotated[int, typer.Option(help="samples shown per label")] = 3,
+    show: Annotated[int, typer.Option(min=0, help="samples shown per label")] = 3,
 ) -> None:
     """Summarise a run."""
     from synloom.store import RunStore
@@ -23,9 +25,13 @@ def inspect(
     with RunStore(run_dir) as store:
         manifest = store.manifest()
         counts = store.counts()
-        console.print(
-            f"[bold]{run_dir}[/] spec {manifest.get('spec', {}).get('name')!r}"
-            f" (hash {manifest.get('spec_hash')}), seed {manifest.get('seed')}"
+        say(
+            text(run_dir, multiline=False, style="bold"),
+            text(
+                f" spec {manifest.get('spec', {}).get('name')!r}"
+                f" (hash {manifest.get('spec_hash')}), seed {manifest.get('seed')}",
+                multiline=False,
+            ),
         )
         console.print(counts_table("requests and outputs", counts, "what"))
         console.print(counts_table("accepted per label", store.label_counts()))
@@ -34,14 +40,15 @@ def inspect(
         if ctx["planned"]:
             console.print(counts_table("context stage", ctx, "what"))
         samples = store.accepted()
-        table = Table(title=f"samples (up to {show} per label)")
+        table = Table(title=Text(f"samples (up to {show} per label)"))
         table.add_column("label")
         table.add_column("text")
         shown: dict[str, int] = {}
         for s in samples:
             if shown.get(s.label, 0) < show:
                 shown[s.label] = shown.get(s.label, 0) + 1
-                table.add_row(s.label, s.text if s.text_b is None else f"{s.text} ||| {s.text_b}")
+                shown_text = s.text if s.text_b is None else f"{s.text} ||| {s.text_b}"
+                table.add_row(text(s.label, multiline=False), text(shown_text))
         console.print(table)
         failed = store.failed()
         if failed:

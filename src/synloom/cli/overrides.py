@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from synloom.errors import SpecError
 from synloom.spec import TaskSpec, parse_spec
 from synloom.spec.io import spec_to_dict
 
@@ -28,6 +29,8 @@ def apply_overrides(
     if backend is not None and backend != data["backend"]["type"]:
         data["backend"] = {"type": backend}
     if base_url is not None:
+        if data["backend"]["type"] != "openai":
+            raise SpecError("--base-url needs the openai backend: add --backend openai")
         data["backend"]["base_url"] = base_url
     if model is not None:
         data["backend"]["model"] = model

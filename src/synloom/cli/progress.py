@@ -9,15 +9,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 
 class RichProgress:
+    """Live on a terminal only: piped or logged stderr keeps just the one-line messages (an
+    error, an interruption), not a final snapshot of the bar."""
+
     def __init__(self) -> None:
+        console = Console(stderr=True)
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.description}", style="bold", markup=False),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TextColumn("{task.fields[rate]:.2f} samples/s"),
             TextColumn("acc {task.fields[acc]} rej {task.fields[rej]} fail {task.fields[fail]}"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=console,
+            disable=not console.is_terminal,
         )
         self._tasks: dict[str, int] = {}
         self._start: dict[str, tuple[float, int]] = {}

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from synloom.cli.app import app
-from synloom.cli.render import console, print_summary
+from synloom.cli.render import console, print_summary, say
+from synloom.cli.safe_text import text
 
 
 @app.command()
@@ -16,13 +17,16 @@ def quickstart(
     out: Annotated[Path, typer.Option("--out", "-o", help="run directory")] = Path(
         "runs/quickstart"
     ),
-    samples_per_label: Annotated[int, typer.Option(help="synthetic samples per label")] = 120,
+    samples_per_label: Annotated[
+        int, typer.Option(min=1, help="synthetic samples per label")
+    ] = 120,
     tam: Annotated[str, typer.Option(help="task model: tfidf, embed-lr or finetune")] = "embed-lr",
     test_size: Annotated[
         int,
         typer.Option(
+            min=0,
             help="SST-2 test sentences to evaluate on: a label-stratified random subset "
-            "(seed 0) that keeps the quickstart within minutes; 0 = all 1,821"
+            "(seed 0) that keeps the quickstart within minutes; 0 = all 1,821",
         ),
     ] = 800,
 ) -> None:
@@ -30,28 +34,46 @@ def quickstart(
     task model on it, and print the three-way table on real SST-2 test sentences shipped inside
     synloom (prompting baseline / task model on synthetic / the same model on 6,920 gold)."""
     from synloom.backends.local import LocalBackend
+    from synloom.cli.evaluate import check_task_model
     from synloom.cli.overrides import apply_overrides
+    from synloom.cli.paths import prepare_run_dir
     from synloom.cli.progress import RichProgress
     from synloom.evaluate.table import EVALUATION_FILE, evaluate_run
     from synloom.generate import run_generation
     from synloom.quickstart_data import quickstart_paths, stratified_subset
     from synloom.spec import load_spec
 
+    check_task_model(tam, [])
     paths = quickstart_paths()
     spec = apply_overrides(load_spec(paths.spec), samples_per_label=samples_per_label)
-    console.print(f"[bold]1/3[/] generating {samples_per_label} samples per label into {out}")
+    prepare_run_dir(out)
+    say(
+        ("1/3", "bold"),
+        f" generating {samples_per_label} samples per label into ",
+        text(out, multiline=False),
+    )
     backend = LocalBackend()
     try:
         with RichProgress() as progress:
             summary = run_generation(spec, out, backend=backend, progress=progress)
         print_summary(summary)
+        summary.raise_if_incomplete()  # never train and evaluate on a short run
         test = stratified_subset(paths.test, test_size)
-        console.print(
-            f"[bold]2/3[/] training {tam} on the synthetic data and on gold; "
-            f"[bold]3/3[/] evaluating on {len(test)} real SST-2 test sentences"
+        say(
+            ("2/3", "bold"),
+            " training ",
+            text(tam, multiline=False),
+            " on the synthetic data and on gold; ",
+            ("3/3", "bold"),
+            f" evaluating on {len(test)} real SST-2 test sentences",
         )
         table = evaluate_run(out, test, gold_train=paths.gold_train, tam=tam, backend=backend)
     finally:
         backend.close()
-    console.print(table.format(), markup=False, highlight=False)
-    console.print(f"saved {out / EVALUATION_FILE}; inspect the data with: synloom inspect {out}")
+    console.print(text(table.format()))
+    say(
+        "saved ",
+        text(out / EVALUATION_FILE, multiline=False),
+        "; inspect the data with: synloom inspect ",
+        text(out, multiline=False),
+    )

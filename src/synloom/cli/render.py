@@ -1,27 +1,38 @@
-"""Terminal tables shared by CLI commands."""
+"""Terminal output shared by CLI commands. Data (labels, reasons, paths, generated text) goes
+through `synloom.cli.safe_text`: printed literally, control characters escaped."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from synloom.cli.safe_text import text
 
 console = Console()
 
 
+def say(*parts: str | Text | tuple[str, str]) -> None:
+    """Print one line made of literal strings (our own wording, optionally as `(str, style)`)
+    and `Text` parts (data); nothing is read as markup."""
+    console.print(Text.assemble(*parts), soft_wrap=True)
+
+
 def counts_table(title: str, counts: dict, key: str = "label", value: str = "count") -> Table:
-    table = Table(title=title)
-    table.add_column(key)
-    table.add_column(value, justify="right")
+    table = Table(title=text(title, multiline=False))
+    table.add_column(text(key, multiline=False))
+    table.add_column(text(value, multiline=False), justify="right")
     for k, v in counts.items():
-        table.add_row(str(k), str(v))
+        table.add_row(text(k, multiline=False), text(v))
     return table
 
 
 def print_summary(summary) -> None:
     c = summary.counts
-    console.print(
-        f"[bold]{summary.run_dir}[/]: {c['accepted']} accepted, {c['rejected']} rejected,"
-        f" {c['failed']} failed, {c['unfinished']} unfinished of {c['planned']} planned requests"
+    say(
+        text(summary.run_dir, multiline=False, style="bold"),
+        f": {c['accepted']} accepted, {c['rejected']} rejected,"
+        f" {c['failed']} failed, {c['unfinished']} unfinished of {c['planned']} planned requests",
     )
     console.print(counts_table("accepted per label", summary.label_counts))
     if summary.rejection_reasons:

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from synloom.cli.app import app
-from synloom.cli.render import console
+from synloom.cli.render import say
+from synloom.cli.safe_text import text
 
 
 @app.command()
@@ -19,7 +20,12 @@ def report(
     ] = None,
 ) -> None:
     """Write a self-contained HTML report: metrics, plots, rejections, leaks, evaluation."""
+    from synloom.cli.paths import check_output
     from synloom.report import build_report
+    from synloom.report.build import REPORT_FILE
 
+    if out is not None or run_dir.is_dir():  # else the store reports what run_dir is
+        target = out if out is not None else run_dir / REPORT_FILE
+        check_output(target, run_dir, "the report", create_parents=True)
     path = build_report(run_dir, out)
-    console.print(f"wrote {path}", markup=False, highlight=False)
+    say("wrote ", text(path, multiline=False))

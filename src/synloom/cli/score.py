@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from synloom.cli.app import app
-from synloom.cli.render import console
+from synloom.cli.render import console, say
+from synloom.cli.safe_text import text
 from synloom.quality.run_scores import DEFAULT_MAX_MODEL_SAMPLES
 
 
@@ -21,7 +21,7 @@ def score(
         Path | None, typer.Option(help="real labeled data (JSONL text,label) to compare with")
     ] = None,
     max_model_samples: Annotated[
-        int, typer.Option(help="samples scored by the LM for perplexity/relabel (0 = skip)")
+        int, typer.Option(min=0, help="samples scored by the LM for perplexity/relabel (0 = skip)")
     ] = DEFAULT_MAX_MODEL_SAMPLES,
 ) -> None:
     """Score the run's accepted samples with every quality metric and store the scores."""
@@ -38,30 +38,33 @@ def score(
         reference_source=None if reference is None else str(reference),
         max_model_samples=max_model_samples,
     )
-    with RunStore(run_dir) as store:
+    with RunStore(run_dir, writable=True) as store:
         n_rows = save_scores(store, result)
 
     settings = result["settings"]
     table = Table(
-        title=f"quality of {run_dir}: {result['n_samples']} samples, "
-        f"reference {settings['reference'] or 'none'} ({settings['n_reference']} rows)"
+        title=text(
+            f"quality of {run_dir}: {result['n_samples']} samples, "
+            f"reference {settings['reference'] or 'none'} ({settings['n_reference']} rows)",
+            multiline=False,
+        )
     )
     for column in ("metric", "value", "better", "details"):
         table.add_column(column, justify="right" if column == "value" else "left")
     for row in summarize(result["metrics"], result["skipped"]):
         style = "dim" if row.skipped else ""
         table.add_row(
-            Text(row.name, style=style),
-            Text(format_number(row.value), style=style),
-            Text(row.mark, style=style),
-            Text(row.note if row.skipped else row.details, style=style),
+            text(row.name, style=style),
+            text(format_number(row.value), style=style),
+            text(row.mark, style=style),
+            text(row.note if row.skipped else row.details, style=style),
         )
     console.print(table)
-    console.print(
-        f"saved {n_rows} metric rows to {Path(run_dir) / STORE_FILE} in "
-        f"{settings['duration_s']:.1f} s; HTML report: synloom report {run_dir}",
-        markup=False,
-        highlight=False,
+    say(
+        f"saved {n_rows} metric rows to ",
+        text(Path(run_dir) / STORE_FILE, multiline=False),
+        f" in {settings['duration_s']:.1f} s; HTML report: synloom report ",
+        text(run_dir, multiline=False),
     )
 
 
@@ -73,3 +76,5 @@ def _read_reference(path: Path) -> list[dict]:
         return LabeledData.from_jsonl(path).to_records()
     except (OSError, UnicodeDecodeError) as exc:
         raise SynloomError(f"cannot read reference file {path}: {exc}") from None
+    except SynloomError as exc:
+        raise SynloomError(f"cannot read reference file: {exc}") from None

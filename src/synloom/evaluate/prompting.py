@@ -9,6 +9,10 @@ Optional contextual calibration (Zhao et al., ICML 2021, "Calibrate before use")
 content-free inputs ("N/A", "[MASK]") the same way, average their label distributions p_cf, and
 subtract log p_cf from every input's label scores (the log-space form of W = diag(p_cf)^-1). This
 removes the bias a verbalizer adds to the likelihood of any text.
+
+Long inputs are cut to their first `max_text_tokens` tokens (default 512) when the backend can
+tokenize (`truncate_texts`); how many were cut is part of the result, never silent. The backend
+bounds each forward pass by tokens, so memory does not grow with the length of the test set.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from synloom.backends.base import Backend
+    from synloom.batching import Truncation
     from synloom.spec import TaskSpec
 
 CONTENT_FREE_INPUTS = ("N/A", "[MASK]")
+DEFAULT_MAX_TEXT_TOKENS = 512
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,15 @@ class PromptingResult:
     scores: np.ndarray
     calibrated: bool
     content_free_bias: list[float] | None = None
+    truncation: Truncation | None = None
+
+    @property
+    def note(self) -> str | None:
+        """One line for the user when test texts were cut, else None."""
+        if self.truncation is None:
+            return None
+        note = self.truncation.note("test texts were")
+        return None if note is None else f"{note} for the prompting baseline"
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"calibrated": self.calibrated, "n": len(self.predictions)}
@@ -45,6 +60,10 @@ class PromptingResult:
             out["content_free_log_prior"] = dict(
                 zip(self.labels, self.content_free_bias, strict=True)
             )
+        if self.truncation is not None:
+            out["truncation"] = self.truncation.to_json()
+        if self.note is not None:
+            out["note"] = self.note
         return out
 
 
@@ -131,11 +150,15 @@ def predict_zero_shot(
     fill: dict[str, str] | None = None,
     template: str | None = None,
     chunk_size: int = 256,
+    max_text_tokens: int | None = DEFAULT_MAX_TEXT_TOKENS,
 ) -> PromptingResult:
     """Label each input with the generator's zero-shot prompting baseline.
 
     `template` replaces the recipe's prompt (and per-label prompts), e.g. to drop a `{context}`
     that only the generation stage can fill; `fill` gives values for other placeholders.
+    `max_text_tokens` cuts longer inputs (each text of a pair) to their first tokens when the
+    backend can tokenize; the result counts them. None keeps whole texts (up to the model's
+    context, beyond which a local backend refuses).
     """
     from synloom.spec.task import TaskKind
 
@@ -148,6 +171,7 @@ def predict_zero_shot(
         raise SynloomError("prompting baseline: the spec is a single-text task; text_b given")
     labels = spec.label_names
     render = label_prompt_renderer(spec, fill)
+    texts, texts_b, truncation = truncate_inputs(backend, texts, texts_b, max_text_tokens)
     scores = zero_shot_scores(backend, render, labels, texts, texts_b, chunk_size=chunk_size)
     bias = None
     if calibrate:
@@ -155,7 +179,28 @@ def predict_zero_shot(
         scores = scores - log_prior
         bias = [float(b) for b in log_prior]
     predictions = [labels[i] for i in scores.argmax(axis=1)] if len(scores) else []
-    return PromptingResult(labels, predictions, scores, calibrate, bias)
+    return PromptingResult(labels, predictions, scores, calibrate, bias, truncation)
+
+
+def truncate_inputs(
+    backend: Backend,
+    texts: Sequence[str],
+    texts_b: Sequence[str] | None,
+    max_tokens: int | None,
+) -> tuple[list[str], list[str] | None, Truncation | None]:
+    """Inputs cut to `max_tokens` tokens by the backend's tokenizer, and the count of inputs
+    (pairs count once) that were cut; unchanged with None when the backend cannot tokenize."""
+    from synloom.batching import Truncation
+
+    truncate = getattr(backend, "truncate_texts", None)
+    if max_tokens is None or truncate is None:
+        return list(texts), None if texts_b is None else list(texts_b), None
+    texts, first = truncate(texts, max_tokens)
+    if texts_b is None:
+        return texts, None, first
+    texts_b, second = truncate(texts_b, max_tokens)
+    cut = tuple(sorted(set(first.indices) | set(second.indices)))
+    return texts, texts_b, Truncation(len(cut), len(texts), max_tokens, cut)
 
 
 def with_prompt(spec: TaskSpec, template: str) -> TaskSpec:

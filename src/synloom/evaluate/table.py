@@ -61,6 +61,11 @@ class EvaluationTable:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def notes(self) -> list[str]:
+        """Lines to show with the table, e.g. how many test texts were truncated (each row keeps
+        its own in `details["notes"]`, so evaluation.json holds them too)."""
+        return [note for r in self.rows for note in r.details.get("notes", [])]
+
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n", "utf-8")
@@ -98,7 +103,7 @@ def load_run_spec(run_dir: str | Path) -> TaskSpec:
         manifest = store.manifest()
     if "spec" not in manifest:
         raise SynloomError(f"{run_dir}: the run manifest holds no spec")
-    return parse_spec(manifest["spec"], source=f"{run_dir} manifest")
+    return parse_spec(manifest["spec"], source=f"{run_dir} manifest", check_files=False)
 
 
 def evaluate_run(
@@ -220,7 +225,12 @@ def _prompting_row(spec, test, labels, calibrate, template, fill, backend) -> Ta
         n_test=len(test),
         seeds=[],
         seconds=time.perf_counter() - start,
-        details={"report": report, **result.describe(), "prompt": template or spec.recipe.prompt},
+        details={
+            "report": report,
+            **result.describe(),
+            "prompt": template or spec.recipe.prompt,
+            "notes": [result.note] if result.note else [],
+        },
     )
 
 
@@ -254,10 +264,9 @@ def _tam_row(setting, train, test, labels, tam, strategies, seeds, few_shot) -> 
             model.fit(train, seed=seed, few_shot=few_shot)
         else:
             model.fit(train, seed=seed)
-        describe = model.describe()
-        reports.append(
-            classification_report(test.labels, model.predict(test.texts, test.texts_b), labels)
-        )
+        predictions = model.predict(test.texts, test.texts_b)
+        describe = model.describe()  # after predict: it counts truncated test texts too
+        reports.append(classification_report(test.labels, predictions, labels))
     acc = np.array([r["accuracy"] for r in reports])
     f1 = np.array([r["macro_f1"] for r in reports])
     missing = sorted(set(labels) - set(train.labels))
@@ -278,8 +287,22 @@ def _tam_row(setting, train, test, labels, tam, strategies, seeds, few_shot) -> 
             "labels_missing_from_training": missing,
             "reports": dict(zip(map(str, seeds), reports, strict=True)),
             "few_shot_examples": None if few_shot is None else len(few_shot),
+            "notes": _truncation_notes(setting, describe),
         },
     )
+
+
+def _truncation_notes(setting: str, describe: dict[str, Any]) -> list[str]:
+    """One line per text set (training, test) the task model's encoder truncated."""
+    notes = []
+    for phase, what in (("train", "training texts"), ("predict", "test texts")):
+        cut = (describe.get("truncation") or {}).get(phase)
+        if cut and cut["n_truncated"]:
+            notes.append(
+                f"{cut['n_truncated']} of {cut['n_total']} {what} were truncated to "
+                f"{cut['max_tokens']} tokens for the {setting} task model"
+            )
+    return notes
 
 
 def _check_labels(data: LabeledData, labels: list[str], what: str) -> None:

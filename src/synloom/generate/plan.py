@@ -17,6 +17,7 @@ from synloom.store import PlannedRequest
 CONTEXT_STAGE = "context"
 SAMPLE_STAGE = "sample"
 MIN_RATE = 0.05
+MAX_ROUND_REQUESTS = 50_000  # a round is planned in memory: a larger need takes several rounds
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,34 @@ def requests_needed(need: int, accepted: int, finished: int, oversample: float) 
     rate = accepted / finished if finished >= 8 else 1.0 / oversample
     rate = max(rate, MIN_RATE)
     return max(1, math.ceil(need / rate * (1.1 if finished >= 8 else 1.0)))
+
+
+def request_cap(spec: TaskSpec, stage: StagePlan) -> int:
+    """Most requests a stage may plan, all rounds together: `max_requests_factor` x its budget."""
+    return math.ceil(spec.generation.max_requests_factor * stage.budget * len(stage.labels))
+
+
+def cap_counts(
+    counts: dict[str | None, int], labels: list[str | None], limit: int
+) -> dict[str | None, int]:
+    """Per-label counts of the first `limit` requests of `plan_round`'s interleaved order (label by
+    label for each index), computed without walking that order: O(labels x log(count))."""
+    if sum(counts.values()) <= limit:
+        return counts
+    lo, hi = 0, max(counts.values())
+    while lo < hi:  # the most whole layers (one request per label still wanting one) that fit
+        mid = (lo + hi + 1) // 2
+        if sum(min(c, mid) for c in counts.values()) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    out = {label: min(c, lo) for label, c in counts.items()}
+    rest = limit - sum(out.values())
+    for label in labels:  # part of the next layer, in label order
+        if rest > 0 and counts.get(label, 0) > lo:
+            out[label] += 1
+            rest -= 1
+    return out
 
 
 def plan_round(

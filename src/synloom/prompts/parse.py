@@ -13,6 +13,10 @@ REFUSAL_MARKERS = (
     "i can't",
 )
 _SENTENCE_END = re.compile(r"[.!?](?=[^.!?]*$)")
+# Every reason `parse_completion` may reject an output with (stored in the run's rejected rows).
+REJECTION_REASONS = frozenset(
+    {"unterminated", "empty", "too_short", "too_long", "refusal", "copies_context"}
+)
 
 
 @dataclass(frozen=True)

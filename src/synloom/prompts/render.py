@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from synloom.errors import SpecError
 from synloom.spec import FewShotRecipe, SeedExample, TaskSpec
+from synloom.spec.contexts import read_contexts_file
 
 
 def load_contexts(spec: TaskSpec) -> list[str] | None:
@@ -18,16 +16,7 @@ def load_contexts(spec: TaskSpec) -> list[str] | None:
         return list(recipe.contexts)
     if recipe.contexts_file is None:
         return None
-    path = Path(recipe.contexts_file)
-    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    if path.suffix == ".jsonl":
-        try:
-            lines = [str(json.loads(ln)["text"]) for ln in lines]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise SpecError(f"{path}: every JSONL line needs a `text` field ({exc})") from None
-    if not lines:
-        raise SpecError(f"{path}: no contexts in file")
-    return lines
+    return read_contexts_file(recipe.contexts_file)
 
 
 @dataclass

@@ -5,6 +5,9 @@ tasks", JASA 1977; as in HF `evaluate`'s perplexity metric, a sample's perplexit
 exp(mean token negative log-likelihood). Reported: `mean` of per-sample perplexities (HF
 evaluate's `mean_perplexity`), their `median`, and `corpus` = exp(total NLL / total tokens).
 Lower = more predictable text for the reference LM; compare only under the same LM and tokenizer.
+Samples longer than `max_tokens` tokens are scored on their first `max_tokens` tokens when the
+scorer's backend can tokenize; `n_truncated` counts them. The backend bounds each forward pass by
+tokens, so long samples cost time, not unbounded memory.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
 from synloom.quality.info import MetricInfo
-from synloom.quality.scoring import ScoreFn, score_in_batches
+from synloom.quality.scoring import ScoreFn, score_in_batches, text_truncator
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,6 +47,8 @@ class PerplexityResult:
     corpus: float
     n_samples: int
     n_tokens: int
+    n_truncated: int = 0
+    max_tokens: int | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -81,16 +86,32 @@ def perplexity(token_logprobs: Sequence[np.ndarray]) -> PerplexityResult:
 
 
 DEFAULT_PROMPT = "\n"
+DEFAULT_MAX_TOKENS = 1024
 
 
 def score_perplexity(
-    score: ScoreFn, texts: Sequence[str], prompt: str = DEFAULT_PROMPT, batch_size: int = 64
+    score: ScoreFn,
+    texts: Sequence[str],
+    prompt: str = DEFAULT_PROMPT,
+    batch_size: int = 64,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
 ) -> PerplexityResult:
     """Perplexity of `texts` as continuations of `prompt` under a backend's `score`.
 
     The default prompt is a newline so that every token of the text is predicted from some
     context (tokenizers such as SmolLM2's add no BOS token, so the first token of a bare text
-    has nothing to condition on).
+    has nothing to condition on). Texts over `max_tokens` are cut (None: never) when `score` is
+    a bound method of a backend with `truncate_texts`, and counted in the result.
     """
-    logprobs = score_in_batches(score, [prompt] * len(texts), list(texts), batch_size)
-    return perplexity(logprobs)
+    from dataclasses import replace
+
+    texts = list(texts)
+    truncate = text_truncator(score)
+    cut = None
+    if max_tokens is not None and truncate is not None:
+        texts, cut = truncate(texts, max_tokens)
+    logprobs = score_in_batches(score, [prompt] * len(texts), texts, batch_size)
+    result = perplexity(logprobs)
+    if cut is None:
+        return result
+    return replace(result, n_truncated=cut.n_truncated, max_tokens=cut.max_tokens)

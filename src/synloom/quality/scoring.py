@@ -8,7 +8,7 @@ helpers turn texts into those numbers in batches so one callable serves every ba
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,3 +26,9 @@ def score_in_batches(
             score(prompts[start : start + batch_size], continuations[start : start + batch_size])
         )
     return out
+
+
+def text_truncator(score: ScoreFn) -> Callable[..., Any] | None:
+    """The `truncate_texts(texts, max_tokens)` of the backend whose bound `score` this is, if
+    it has one (local backends do; HTTP backends cannot tokenize)."""
+    return getattr(getattr(score, "__self__", None), "truncate_texts", None)

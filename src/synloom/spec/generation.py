@@ -4,24 +4,37 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from synloom.spec.base import SpecModel
+from synloom.spec.base import Int, Real, SpecModel
+
+MAX_SAMPLES_PER_LABEL = 10_000_000  # planning and the store grow with the budget
 
 
 class GenerationConfig(SpecModel):
     """How many samples to make and how to decode them (ZeroGen defaults: top-p 0.9, top-k 0, T 1.0)."""
 
-    samples_per_label: int = Field(100, ge=0, description="accepted samples wanted per label")
-    batch_size: int = Field(32, ge=1, description="prompts per backend call")
-    max_new_tokens: int = Field(40, ge=1)
-    temperature: float = Field(1.0, ge=0.0)
-    top_p: float = Field(0.9, gt=0.0, le=1.0)
-    top_k: int = Field(0, ge=0, description="0 disables top-k")
-    stop: list[str] = Field(default_factory=lambda: ['"', "\n"])
-    oversample: float = Field(
-        1.2, ge=1.0, description="requests planned per missing sample in the first round"
+    samples_per_label: Int = Field(
+        100, ge=0, le=MAX_SAMPLES_PER_LABEL, description="accepted samples wanted per label"
     )
-    max_rounds: int = Field(6, ge=1, description="planning rounds before giving up on a budget")
-    near_duplicate_threshold: float | None = Field(
+    batch_size: Int = Field(32, ge=1, le=4096, description="prompts per backend call")
+    max_new_tokens: Int = Field(40, ge=1, le=32768)
+    temperature: Real = Field(1.0, ge=0.0, le=10.0)
+    top_p: Real = Field(0.9, gt=0.0, le=1.0)
+    top_k: Int = Field(0, ge=0, le=1_000_000, description="0 disables top-k")
+    stop: list[str] = Field(default_factory=lambda: ['"', "\n"], max_length=16)
+    oversample: Real = Field(
+        1.2, ge=1.0, le=100.0, description="requests planned per missing sample in the first round"
+    )
+    max_rounds: Int = Field(
+        6, ge=1, le=1000, description="planning rounds before giving up on a budget"
+    )
+    max_requests_factor: Real = Field(
+        10.0,
+        ge=1.0,
+        le=1000.0,
+        description="a stage plans at most this many times its budget in requests, all rounds"
+        " together; a run that reaches the cap stops short (exit 3) instead of running away",
+    )
+    near_duplicate_threshold: Real | None = Field(
         None, gt=0.0, le=1.0, description="MinHash Jaccard threshold; None turns the filter off"
     )
 

@@ -9,13 +9,20 @@ import yaml
 from pydantic import ValidationError
 
 from synloom.errors import SpecError
+from synloom.spec.contexts import read_contexts_file
+from synloom.spec.oneline import one_line
 from synloom.spec.task import TaskSpec
+from synloom.spec.yaml_load import DuplicateKeyError, safe_load_unique
+
+MAX_SPEC_BYTES = 64 * 1024 * 1024
+MAX_ERRORS_SHOWN = 5
 
 
 def format_validation_error(exc: ValidationError, source: str = "spec") -> str:
     """Collapse pydantic's multi-line report into one line: `where: what; where: what`."""
     parts = []
-    for err in exc.errors():
+    errors = exc.errors()
+    for err in errors[:MAX_ERRORS_SHOWN]:
         loc = ".".join(
             str(p) for p in err["loc"] if p not in ("zerogen", "fewshot", "local", "openai")
         )
@@ -23,46 +30,106 @@ def format_validation_error(exc: ValidationError, source: str = "spec") -> str:
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
         parts.append(f"{loc}: {msg}" if loc else msg)
-    return f"{source}: " + "; ".join(parts)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        parts.append(f"and {len(errors) - MAX_ERRORS_SHOWN} more")
+    return one_line(f"{source}: " + "; ".join(parts))
 
 
-def parse_spec(data: Any, source: str = "spec", base_dir: Path | None = None) -> TaskSpec:
-    """Validate a mapping (from YAML or code) into a TaskSpec; relative files resolve against base_dir."""
+def parse_spec(
+    data: Any,
+    source: str = "spec",
+    base_dir: Path | None = None,
+    *,
+    allow_outside_paths: bool = False,
+    check_files: bool = True,
+) -> TaskSpec:
+    """Validate a mapping (from YAML or code) into a TaskSpec; relative files resolve against
+    base_dir, and with a base_dir every file the spec names must lie inside it (after resolving
+    symlinks) unless `allow_outside_paths`: a spec from elsewhere cannot make synloom read and
+    send, say, /etc/passwd. `check_files=False` skips the files (a stored run's manifest, whose
+    contexts were hashed when it was generated and may since have moved)."""
     if not isinstance(data, dict):
         raise SpecError(
-            f"{source}: the spec must be a mapping of fields, got {type(data).__name__}"
+            one_line(f"{source}: the spec must be a mapping of fields, got {type(data).__name__}")
         )
     try:
         spec = TaskSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(format_validation_error(exc, source)) from None
+    except RecursionError:
+        raise SpecError(one_line(f"{source}: the spec is nested too deeply")) from None
     contexts_file = spec.recipe.contexts_file
-    if contexts_file is not None:
-        path = Path(contexts_file)
-        if not path.is_absolute() and base_dir is not None:
-            path = (base_dir / path).resolve()
-        if not path.is_file():
-            raise SpecError(f"{source}: recipe.contexts_file: file not found: {path}")
+    if contexts_file is not None and check_files:
+        path = _spec_file(contexts_file, source, base_dir, allow_outside_paths)
+        read_contexts_file(path)  # not UTF-8, bad JSONL or empty: a spec error now, not mid-run
         spec = spec.model_copy(
             update={"recipe": spec.recipe.model_copy(update={"contexts_file": str(path)})}
         )
     return spec
 
 
-def load_spec(path: str | Path) -> TaskSpec:
-    path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"spec file not found: {path}")
+def _spec_file(name: str, source: str, base_dir: Path | None, allow_outside_paths: bool) -> Path:
+    """The file `name` (recipe.contexts_file) resolved against base_dir and checked."""
+    where = f"{source}: recipe.contexts_file"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        path = Path(name)
+        if not path.is_absolute() and base_dir is not None:
+            path = (base_dir / path).resolve()
+        if base_dir is not None and not allow_outside_paths:
+            folder = base_dir.resolve()
+            if not path.resolve().is_relative_to(folder):
+                raise SpecError(
+                    one_line(
+                        f"{where}: {path} is outside the spec's folder {folder}; "
+                        "pass --allow-outside-paths to allow it"
+                    )
+                )
+        if not path.is_file():
+            raise SpecError(one_line(f"{where}: file not found: {path}"))
+    except (OSError, ValueError, RuntimeError) as exc:  # NUL bytes, symlink loops, bad names
+        raise SpecError(one_line(f"{where}: unusable path {name!r} ({exc})")) from None
+    return path
+
+
+def load_spec(path: str | Path, *, allow_outside_paths: bool = False) -> TaskSpec:
+    """Read a YAML spec; duplicate keys, bad values and files outside its folder are SpecErrors."""
+    path = Path(path)
+    try:
+        if not path.is_file():
+            raise SpecError(one_line(f"spec file not found: {path}"))
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError(one_line(f"{path}: larger than {MAX_SPEC_BYTES >> 20} MiB"))
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            one_line(f"{path}: not UTF-8 text (byte offset {exc.start}: {exc.reason})")
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise SpecError(one_line(f"{path}: cannot read ({exc})")) from None
+    data = _load_yaml(text, path)
+    return parse_spec(
+        data, source=str(path), base_dir=path.parent, allow_outside_paths=allow_outside_paths
+    )
+
+
+def _load_yaml(text: str, path: Path) -> Any:
+    try:
+        return safe_load_unique(text)
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        raise SpecError(
+            one_line(
+                f"{path}: duplicate key {exc.key!r} at line {mark.line + 1}, column "
+                f"{mark.column + 1} (first at line {exc.first_line}); remove one of them"
+            )
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"{path}: YAML syntax error{where}: {problem}") from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    return parse_spec(data, source=str(path), base_dir=path.parent)
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["invalid"])[0]
+        raise SpecError(one_line(f"{path}: YAML syntax error{where}: {problem}")) from None
+    except (ValueError, RecursionError) as exc:  # e.g. an int of more than 4300 digits
+        raise SpecError(one_line(f"{path}: unreadable YAML value ({exc})")) from None
 
 
 def spec_to_dict(spec: TaskSpec) -> dict[str, Any]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from synloom.spec.backend import BackendConfig, LocalBackendConfig
-from synloom.spec.base import SpecModel
-from synloom.spec.generation import GenerationConfig
+from synloom.spec.base import Int, SpecModel
+from synloom.spec.generation import MAX_SAMPLES_PER_LABEL, GenerationConfig
 from synloom.spec.recipe import FewShotRecipe, RecipeConfig, ZeroGenRecipe
-from synloom.spec.templates import LABEL_FIELDS, check_template
+from synloom.spec.templates import LABEL_FIELDS, RESERVED_FIELDS, check_template
+
+MAX_TOTAL_SAMPLES = 10 * MAX_SAMPLES_PER_LABEL
 
 
 class TaskKind(str, Enum):
@@ -27,6 +29,22 @@ class Label(SpecModel):
     name: str = Field(min_length=1)
     description: str = ""
     verbalizers: list[str] = Field(default_factory=list, description="label words; first is used")
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if value != value.strip() or not all(ch.isprintable() for ch in value):
+            raise ValueError(
+                f"label name {value!r} must not start or end with spaces or hold control characters"
+            )
+        return value
+
+    @field_validator("verbalizers")
+    @classmethod
+    def _check_verbalizers(cls, value: list[str]) -> list[str]:
+        if any(not v.strip() for v in value):
+            raise ValueError("verbalizers must not be blank")
+        return value
 
     @property
     def verbalizer(self) -> str:
@@ -57,7 +75,15 @@ class TaskSpec(SpecModel):
     recipe: RecipeConfig = Field(default_factory=ZeroGenRecipe)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     backend: BackendConfig = Field(default_factory=LocalBackendConfig)
-    seed: int = 0
+    seed: Int = Field(0, ge=-(2**63), le=2**63 - 1)
+
+    @field_validator("recipe", "backend", mode="before")
+    @classmethod
+    def _default_type(cls, value: object, info: ValidationInfo) -> object:
+        """`type` may be left out: the recipe is then zerogen and the backend local (the defaults)."""
+        if isinstance(value, dict) and "type" not in value:
+            return {"type": "zerogen" if info.field_name == "recipe" else "local"} | value
+        return value
 
     @field_validator("attributes")
     @classmethod
@@ -65,6 +91,11 @@ class TaskSpec(SpecModel):
         for dim, values in value.items():
             if not dim.isidentifier():
                 raise ValueError(f"attribute name {dim!r} must be an identifier")
+            if dim in RESERVED_FIELDS:
+                raise ValueError(
+                    f"attribute name {dim!r} is reserved (it would replace {{{dim}}} in every "
+                    f"prompt); reserved: {', '.join(sorted(RESERVED_FIELDS))}"
+                )
             if not values:
                 raise ValueError(f"attribute {dim!r} has no values")
         return value
@@ -90,6 +121,12 @@ class TaskSpec(SpecModel):
                 raise ValueError(
                     f"seed_examples[{i}]: unknown label {ex.label!r}; labels are {', '.join(names)}"
                 )
+        total = self.generation.samples_per_label * len(names)
+        if total > MAX_TOTAL_SAMPLES:
+            raise ValueError(
+                f"generation.samples_per_label: {self.generation.samples_per_label} x "
+                f"{len(names)} labels = {total} samples, more than the {MAX_TOTAL_SAMPLES} a run allows"
+            )
         self._check_recipe(names)
         return self
 
@@ -122,12 +159,21 @@ class TaskSpec(SpecModel):
                 raise ValueError(f"{where}: a pair task's prompt must use {{context}}")
         if isinstance(recipe, FewShotRecipe):
             ex_allowed = LABEL_FIELDS | {"text"} | ({"text_b"} if is_pair else set())
-            check_template(recipe.example_template, ex_allowed, "recipe.example_template")
+            used = check_template(recipe.example_template, ex_allowed, "recipe.example_template")
+            if "text" not in used:
+                raise ValueError("recipe.example_template must use {text}")
             missing = [n for n in names if not any(e.label == n for e in self.seed_examples)]
             if missing:
                 raise ValueError(
                     "recipe fewshot needs seed_examples for every label; none for: "
                     + ", ".join(missing)
+                )
+            fewest = min(names, key=lambda n: sum(e.label == n for e in self.seed_examples))
+            have = sum(e.label == fewest for e in self.seed_examples)
+            if recipe.example_ratio > 0 and recipe.k > have:
+                raise ValueError(
+                    f"recipe.k: {recipe.k} examples per request, but label {fewest!r} has only "
+                    f"{have} seed_examples"
                 )
 
     def label(self, name: str) -> Label:

@@ -7,6 +7,10 @@ from string import Formatter
 # Placeholders every label-conditioned prompt may use.
 LABEL_FIELDS = frozenset({"label", "verbalizer", "description", "task"})
 
+# Every name the renderer fills itself (label fields, the context, a few-shot example's texts): an
+# attribute with one of these names would silently replace it in every prompt.
+RESERVED_FIELDS = LABEL_FIELDS | {"context", "text", "text_b"}
+
 
 def template_fields(template: str) -> set[str]:
     """Names used as `{name}` in a str.format template; raises ValueError on malformed braces."""

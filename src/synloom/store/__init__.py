@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from synloom.store.lock import LOCK_FILE
 from synloom.store.run_store import STORE_FILE, PlannedRequest, RunStore, Sample
 
-__all__ = ["STORE_FILE", "PlannedRequest", "RunStore", "Sample"]
+__all__ = ["LOCK_FILE", "STORE_FILE", "PlannedRequest", "RunStore", "Sample"]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from synloom.errors import SynloomError
+from synloom.errors import StoreError, SynloomError
 from synloom.store.run_store import RunStore
 
 FORMATS = ("jsonl", "parquet", "hf")
@@ -38,6 +38,8 @@ def export_run(run_dir: str | Path, fmt: str, out: str | Path | None = None) -> 
         raise SynloomError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     with RunStore(run_dir) as store:
         target = Path(out) if out else Path(run_dir) / DEFAULT_NAMES[fmt]
+        if store.owns(target):
+            raise StoreError(f"export target {target} is a file of the run store; choose another")
         if fmt == "jsonl":
             records = sample_records(store)
             with open(target, "w", encoding="utf-8") as fh:

@@ -1,19 +1,65 @@
-"""RunStore: the SQLite file behind a run directory (WAL, one transaction per batch)."""
+"""RunStore: the SQLite file behind a run directory (WAL, one transaction per batch).
+
+Opened read-only by default (readers never create, lock or change a file); `create=True` or
+`writable=True` opens it for writing under the run directory's exclusive writer lock, held
+until `close()`. Every SQLite failure leaves this class as a one-line StoreError.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from synloom.errors import StoreError
-from synloom.store.schema import DDL, SCHEMA_VERSION
+from synloom.store.connect import connect_reader, connect_writer, sqlite_error
+from synloom.store.lock import LOCK_FILE, RunLock, check_not_locked
+from synloom.store.schema import SCHEMA_VERSION
 
 STORE_FILE = "run.sqlite"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reading(method: F) -> F:
+    """Turn SQLite and stored-JSON failures of a store method into one-line StoreErrors."""
+
+    @functools.wraps(method)
+    def wrapper(self: RunStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.ProgrammingError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise sqlite_error(self.path, exc) from None
+        except json.JSONDecodeError as exc:
+            raise StoreError(
+                f"{self.path} is corrupt (a stored value is not valid JSON: {exc.msg})"
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _writing(method: F) -> F:
+    """`_reading`, and refuse on a store opened read-only."""
+    guarded = _reading(method)
+
+    @functools.wraps(method)
+    def wrapper(self: RunStore, *args: Any, **kwargs: Any) -> Any:
+        if not self.writable:
+            raise StoreError(
+                f"{self.path} is open read-only; open it with RunStore(..., writable=True)"
+                " to change it"
+            )
+        return guarded(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -48,20 +94,45 @@ class Sample:
 
 
 class RunStore:
-    """Open (or create) the store of `run_dir`. Use as a context manager or call `close()`."""
+    """The store of `run_dir`. Use as a context manager or call `close()`.
 
-    def __init__(self, run_dir: str | Path, *, create: bool = False):
+    Default: read-only; the run must exist. `writable=True`: the run must exist, and this object
+    holds the writer lock (a second writer gets "in use by pid N" at once and writes nothing).
+    `create=True`: writable, and the directory and store are created when missing. A file that
+    is not a synloom store (foreign, empty, corrupt, newer schema) is refused and left as it is.
+    """
+
+    def __init__(self, run_dir: str | Path, *, create: bool = False, writable: bool = False):
         self.run_dir = Path(run_dir)
-        path = self.run_dir / STORE_FILE
-        if not path.is_file():
-            if not create:
-                raise StoreError(f"{self.run_dir} is not a synloom run (no {STORE_FILE})")
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(DDL)
+        self.path = self.run_dir / STORE_FILE
+        self.writable = create or writable
+        self._lock: RunLock | None = None
+        if self.run_dir.exists() and not self.run_dir.is_dir():
+            raise StoreError(f"{self.run_dir} is not a synloom run (not a directory)")
+        if not self.writable:
+            self.db = connect_reader(self.path)
+            return
+        if create:
+            try:
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create run directory {self.run_dir}: {exc.strerror or exc}"
+                ) from None
+        if self.path.exists() or not create:
+            # Judge an existing file before taking the lock, so a foreign or broken file is
+            # refused without creating anything next to it.
+            try:
+                connect_reader(self.path).close()
+            except StoreError:
+                check_not_locked(self.run_dir)  # "in use" explains a store being written
+                raise
+        self._lock = RunLock(self.run_dir)
+        try:
+            self.db = connect_writer(self.path)  # checked again, now under the lock
+        except BaseException:
+            self._lock.release()
+            raise
 
     def __enter__(self) -> RunStore:
         return self
@@ -70,15 +141,37 @@ class RunStore:
         self.close()
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.db.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+    def owns(self, target: str | Path) -> bool:
+        """Whether `target` is (a link to) the store, an SQLite side file or the lock: such a
+        path must never be an output."""
+        names = [STORE_FILE + s for s in ("", "-wal", "-shm", "-journal")] + [LOCK_FILE]
+        owned = [self.run_dir / n for n in names]
+        target = Path(target)
+        if target.resolve() in {p.resolve() for p in owned}:
+            return True
+        try:
+            return target.exists() and any(p.exists() and p.samefile(target) for p in owned)
+        except OSError:
+            return False
 
     def transaction(self) -> _Tx:
-        return _Tx(self.db)
+        if not self.writable:
+            raise StoreError(f"{self.path} is open read-only")
+        return _Tx(self)
 
     # manifest -----------------------------------------------------------
+    @_reading
     def manifest(self) -> dict[str, Any]:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM manifest")}
 
+    @_writing
     def write_manifest(self, values: dict[str, Any]) -> None:
         with self.transaction():
             self.db.executemany(
@@ -88,6 +181,7 @@ class RunStore:
             )
 
     # rounds and requests ------------------------------------------------
+    @_reading
     def round_state(self, stage: str, rnd: int) -> tuple[bool, bool]:
         """(planned, finalized) of a round."""
         row = self.db.execute(
@@ -95,6 +189,7 @@ class RunStore:
         ).fetchone()
         return (row is not None, bool(row and row[0]))
 
+    @_writing
     def add_round(self, stage: str, rnd: int, requests: list[PlannedRequest]) -> None:
         """Write a round's whole plan in one transaction, before any of it is sent."""
         now = time.time()
@@ -126,11 +221,13 @@ class RunStore:
                 (stage, rnd, len(requests)),
             )
 
+    @_writing
     def finalize_round(self, stage: str, rnd: int) -> None:
         self.db.execute(
             "UPDATE rounds SET finalized = 1 WHERE stage = ? AND round = ?", (stage, rnd)
         )
 
+    @_reading
     def requests(self, stage: str, rnd: int, status: str | None = None) -> list[PlannedRequest]:
         sql = (
             "SELECT id, stage, round, idx, batch, label, prompt, context, seed, batch_seed, params,"
@@ -148,24 +245,39 @@ class RunStore:
             for row in rows
         ]
 
+    @_writing
     def mark_sent(self, ids: list[str]) -> None:
         now = time.time()
         with self.transaction():
             self.db.executemany(
                 "UPDATE requests SET status = 'sent', attempts = attempts + 1, sent_at = ?"
-                " WHERE id = ?",
+                " WHERE id = ? AND status IN ('planned', 'sent')",
                 [(now, i) for i in ids],
             )
 
+    @_writing
     def record_failure(self, request_id: str, error: str) -> None:
         self.db.execute(
-            "UPDATE requests SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
+            "UPDATE requests SET status = 'failed', error = ?, finished_at = ?"
+            " WHERE id = ? AND status IN ('planned', 'sent')",
             (error, time.time(), request_id),
         )
 
+    @_writing
     def record_output(self, request_id: str, out: dict[str, Any]) -> None:
-        """Insert one parsed output and mark its request done (call inside a transaction)."""
+        """Insert one parsed output and mark its request done (call inside a transaction).
+        A request that already finished is refused: its outcome is never replaced."""
         now = time.time()
+        moved = self.db.execute(
+            "UPDATE requests SET status = 'done', finished_at = ?"
+            " WHERE id = ? AND status IN ('planned', 'sent')",
+            (now, request_id),
+        ).rowcount
+        if moved != 1:
+            raise StoreError(
+                f"{self.path}: request {request_id} is unknown or already finished; its outcome"
+                " is kept"
+            )
         self.db.execute(
             "INSERT INTO outputs (request_id, raw_text, completion, finish_reason, n_tokens, status,"
             " reason, detail, text, text_b, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -183,10 +295,8 @@ class RunStore:
                 now,
             ),
         )
-        self.db.execute(
-            "UPDATE requests SET status = 'done', finished_at = ? WHERE id = ?", (now, request_id)
-        )
 
+    @_reading
     def candidates(self, stage: str, rnd: int) -> list[tuple[str, str | None, str, str | None]]:
         """(id, label, text, text_b) of a round's parsed-but-unfinalized outputs, in plan order."""
         return self.db.execute(
@@ -196,6 +306,7 @@ class RunStore:
             (stage, rnd),
         ).fetchall()
 
+    @_writing
     def set_status(
         self,
         request_id: str,
@@ -210,6 +321,7 @@ class RunStore:
         )
 
     # reading -------------------------------------------------------------
+    @_reading
     def accepted(self, stage: str = "sample") -> list[Sample]:
         rows = self.db.execute(
             "SELECT id, label, text, text_b, meta FROM accepted WHERE stage = ?"
@@ -218,6 +330,7 @@ class RunStore:
         ).fetchall()
         return [Sample(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
+    @_reading
     def rejected(self, stage: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, stage, label, reason, detail, raw_text, completion, dup_of FROM rejected"
         rows = self.db.execute(
@@ -227,10 +340,12 @@ class RunStore:
         keys = ("id", "stage", "label", "reason", "detail", "raw_text", "completion", "dup_of")
         return [dict(zip(keys, r)) for r in rows]
 
+    @_reading
     def failed(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT id, stage, label, error, attempts FROM failed").fetchall()
         return [dict(zip(("id", "stage", "label", "error", "attempts"), r)) for r in rows]
 
+    @_reading
     def counts(self, stage: str = "sample") -> dict[str, Any]:
         """Request and output counts; accepted + rejected + failed + unfinished = planned."""
         req = Counter(
@@ -260,6 +375,7 @@ class RunStore:
             "candidate": out["candidate"],
         }
 
+    @_reading
     def label_counts(self, stage: str = "sample") -> dict[str, int]:
         return dict(
             self.db.execute(
@@ -268,6 +384,7 @@ class RunStore:
             ).fetchall()
         )
 
+    @_reading
     def rejection_reasons(self, stage: str = "sample") -> dict[str, int]:
         return dict(
             self.db.execute(
@@ -277,6 +394,7 @@ class RunStore:
             ).fetchall()
         )
 
+    @_reading
     def label_stats(self, stage: str, labels: list[str]) -> dict[str, tuple[int, int]]:
         """Per label: (accepted, finished requests) over finalized rounds."""
         acc = dict(
@@ -294,23 +412,41 @@ class RunStore:
         return {lab: (acc.get(lab, 0), done.get(lab, 0)) for lab in labels}
 
     # scores ------------------------------------------------------------
+    @_writing
     def put_score(self, name: str, value: Any) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO scores VALUES (?, ?, ?)",
             (name, json.dumps(value, sort_keys=True), time.time()),
         )
 
+    @_reading
     def scores(self) -> dict[str, Any]:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT name, value FROM scores")}
 
 
 class _Tx:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on an exception), SQLite failures as StoreError."""
+
+    def __init__(self, store: RunStore):
+        self.store = store
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
+        self._run("BEGIN IMMEDIATE")
+        return self.store.db
 
     def __exit__(self, exc_type, *exc: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            self._run("COMMIT")
+        elif self.store.db.in_transaction:
+            try:
+                self.store.db.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                pass  # the original exception is the one to report
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.store.db.execute(sql)
+        except sqlite3.ProgrammingError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise sqlite_error(self.store.path, exc) from None

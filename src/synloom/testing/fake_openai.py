@@ -25,11 +25,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from synloom.testing.fake_responses import (
+    HTML_PAGE,
     completion_response,
     echo_response,
     head,
     prompt_of,
     send,
+    send_html,
 )
 
 
@@ -54,6 +56,9 @@ class FakeConfig:
     echo_auth_in_errors: bool = (
         False  # a careless server: error bodies quote the Authorization header
     )
+    error_pad: int = 0  # characters before the quoted Authorization header in error bodies
+    fail_status: int = 0  # answer every completion request with this status (e.g. 400)
+    html_pages: bool = False  # a web server, not an API: every route answers 200 with HTML
 
 
 class FakeOpenAIServer:
@@ -161,7 +166,11 @@ class FakeOpenAIServer:
         cfg = self.config
         auth = headers.get("authorization", "")
         self.seen_auth.add(auth)
-        self._auth = auth if cfg.echo_auth_in_errors else ""
+        self._auth = ("." * cfg.error_pad + auth) if cfg.echo_auth_in_errors else ""
+        if cfg.html_pages:
+            if path.split("?")[0].rstrip("/").endswith("completions"):
+                self.counters["requests"] += 1
+            return await send_html(writer, HTML_PAGE)
         if cfg.required_api_key is not None and auth != f"Bearer {cfg.required_api_key}":
             return await send(writer, 401, {"error": {"message": f"invalid api key {self._auth}"}})
         path = path.split("?")[0].rstrip("/")
@@ -177,6 +186,10 @@ class FakeOpenAIServer:
         except json.JSONDecodeError:
             return await send(writer, 400, {"error": {"message": "request body is not JSON"}})
         self.counters["requests"] += 1
+        if cfg.fail_status:
+            self.counters["fail_status"] += 1
+            message = f"invalid request: 'max_tokens' is too large {self._auth}".strip()
+            return await send(writer, cfg.fail_status, {"error": {"message": message}})
         now = time.monotonic()
         if cfg.burst_every and self.counters["requests"] % cfg.burst_every == 0:
             self._burst_until = now + cfg.burst_s

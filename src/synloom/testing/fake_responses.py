@@ -53,14 +53,19 @@ def completion_response(kind: str, prompt: str, req: dict, model: str) -> dict:
     }
 
 
+def fake_logprob(token: str) -> float:
+    """The log-prob the fake server reports for `token`: fixed per token, in [-8.07, -0.1], so a
+    test can compute exactly what a client must read for a given text."""
+    return -0.1 - hashlib.sha256(token.encode()).digest()[0] / 32.0
+
+
 def echo_response(prompt: str, req: dict, model: str) -> dict:
     """Echo the prompt with a deterministic log-prob per word piece, like vLLM's `echo=True`."""
     tokens, offsets, logprobs = [], [], []
     for start, tok in word_tokens(prompt):
         tokens.append(tok)
         offsets.append(start)
-        h = hashlib.sha256(tok.encode()).digest()
-        logprobs.append(None if not logprobs and start == 0 else -0.1 - h[0] / 32.0)
+        logprobs.append(None if not logprobs and start == 0 else fake_logprob(tok))
     lp = {
         "tokens": tokens,
         "token_logprobs": logprobs,
@@ -93,10 +98,21 @@ REASONS = {
 }
 
 
-def head(status: int, length: int, extra: dict[str, str] | None = None) -> bytes:
+HTML_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>Welcome</title></head>"
+    "<body><h1>It works!</h1><p>This is a web page, not an API.</p></body></html>\n"
+)
+
+
+def head(
+    status: int,
+    length: int,
+    extra: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> bytes:
     lines = [
         f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
-        "Content-Type: application/json",
+        f"Content-Type: {content_type}",
         f"Content-Length: {length}",
     ]
     lines += [f"{k}: {v}" for k, v in (extra or {}).items()]
@@ -106,5 +122,13 @@ def head(status: int, length: int, extra: dict[str, str] | None = None) -> bytes
 async def send(writer, status: int, payload: dict, extra: dict[str, str] | None = None) -> bool:
     body = json.dumps(payload).encode()
     writer.write(head(status, len(body), extra) + body)
+    await writer.drain()
+    return True
+
+
+async def send_html(writer, page: str) -> bool:
+    """200 with an HTML page, as a web server (not an OpenAI-compatible API) answers."""
+    body = page.encode()
+    writer.write(head(200, len(body), content_type="text/html; charset=utf-8") + body)
     await writer.drain()
     return True

@@ -45,9 +45,9 @@ class LabeledData:
             bad = [w for w in self.weights if not math.isfinite(w) or w < 0]
             if bad:
                 raise SynloomError(f"sample weights must be finite and >= 0; got {bad[0]!r}")
-        for i, text in enumerate(self.texts):
+        for i, text in enumerate(self.texts + (self.texts_b or ())):
             if not isinstance(text, str):
-                raise SynloomError(f"row {i}: text is {type(text).__name__}, expected a string")
+                raise SynloomError(f"row {i % n}: text is {type(text).__name__}, expected a string")
         for i, label in enumerate(self.labels):
             if not isinstance(label, str) or not label:
                 raise SynloomError(f"row {i}: label {label!r} is not a non-empty string")
@@ -115,6 +115,9 @@ class LabeledData:
         rows = list(records)
         if not rows:
             raise SynloomError(f"{source}: no rows")
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise SynloomError(f"{source}: row {i} is a {type(row).__name__}, not an object")
         keys = set(rows[0])
         text_field = text_field or _detect(keys, TEXT_FIELDS, "text", source, required=True)
         label_field = label_field or _detect(keys, LABEL_FIELDS, "label", source, required=True)
@@ -130,7 +133,7 @@ class LabeledData:
                 if text_b_field:
                     texts_b.append(row[text_b_field])
                 if weight_field:
-                    weights.append(float(row[weight_field]))
+                    weights.append(_weight(row[weight_field], f"{source}: row {i}"))
             except KeyError as exc:
                 raise SynloomError(f"{source}: row {i} has no field {exc.args[0]!r}") from None
         return cls(
@@ -147,14 +150,22 @@ class LabeledData:
         if not path.is_file():
             raise SynloomError(f"no such JSONL file: {path}")
         rows = []
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise SynloomError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+        try:
+            with open(path, encoding="utf-8") as fh:
+                for lineno, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        rows.append(json.loads(line))
+                    except (json.JSONDecodeError, RecursionError) as exc:
+                        why = (
+                            exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deep"
+                        )
+                        raise SynloomError(f"{path}:{lineno}: invalid JSON ({why})") from None
+        except UnicodeDecodeError:
+            raise SynloomError(f"{path} is not UTF-8 text") from None
+        except OSError as exc:
+            raise SynloomError(f"cannot read {path}: {exc.strerror or exc}") from None
         return cls.from_records(rows, source=str(path), **fields)
 
     @classmethod
@@ -231,6 +242,16 @@ def _detect(keys: set[str], candidates: Sequence[str], what: str, source: str, *
             f"{source}: no {what} field; looked for {', '.join(candidates)} in {sorted(keys)}"
         )
     return None
+
+
+def _weight(value: Any, where: str) -> float:
+    """A sample weight: a number (not "heavy", not a boolean, not null)."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError):
+        raise SynloomError(f"{where}: weight {value!r} is not a number") from None
 
 
 def _label_name(value: Any, label_names: Sequence[str] | None) -> str:

@@ -3,7 +3,8 @@
 The encoder (all-MiniLM-L6-v2, Reimers & Gurevych 2019/2020) is not trained; only a logistic
 regression on its normalised embeddings is. For sentence pairs the features are
 [u, v, |u - v|, u * v], the pair representation of InferSent (Conneau et al., 2017) and
-Sentence-BERT (Reimers & Gurevych, 2019).
+Sentence-BERT (Reimers & Gurevych, 2019). Texts over the encoder's `max_seq_length` are
+truncated by it; `describe()` counts them for the training and the last predicted set.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from synloom.batching import Truncation
     from synloom.train.data import LabeledData
 
 
@@ -43,20 +45,39 @@ class EmbeddingLogReg(LogRegTaskModel):
     def params(self) -> dict[str, object]:
         return {"embedder": self.embedder, "C": self.C, "class_weight": self.class_weight}
 
-    def fit(self, train: LabeledData, *, seed: int = 0) -> EmbeddingLogReg:
+    def describe(self) -> dict[str, object]:
+        out = super().describe()
+        if getattr(self, "truncation_", None):
+            out["truncation"] = dict(self.truncation_)
+        return out
 
+    def fit(self, train: LabeledData, *, seed: int = 0) -> EmbeddingLogReg:
         check_trainable(train, self.name)
         self.is_pair_ = train.is_pair
-        self._fit_classifier(train, seed)
+        self.truncation_: dict[str, dict] = {}
+        self._phase = "train"
+        try:
+            self._fit_classifier(train, seed)
+        finally:
+            self._phase = "predict"
         return self
 
     def _features(self, texts: Sequence[str], texts_b: Sequence[str] | None) -> np.ndarray:
         import numpy as np
 
-        from synloom.embeddings import embed_texts
+        from synloom.batching import Truncation
+        from synloom.embeddings import embed_with_truncation
 
-        u = embed_texts(list(texts), name=self.embedder)
-        if texts_b is None:
-            return u
-        v = embed_texts(list(texts_b), name=self.embedder)
-        return np.hstack([u, v, np.abs(u - v), u * v])
+        u, cut = embed_with_truncation(list(texts), name=self.embedder)
+        if texts_b is not None:
+            v, cut_b = embed_with_truncation(list(texts_b), name=self.embedder)
+            both = tuple(sorted(set(cut.indices) | set(cut_b.indices)))
+            cut = Truncation(len(both), len(texts), cut.max_tokens, both)
+            u = np.hstack([u, v, np.abs(u - v), u * v])
+        self._record(cut)
+        return u
+
+    def _record(self, cut: Truncation) -> None:
+        if not hasattr(self, "truncation_"):
+            self.truncation_ = {}
+        self.truncation_[getattr(self, "_phase", "predict")] = cut.to_json()

@@ -6,6 +6,10 @@ are encoded together as one "[CLS] a [SEP] b [SEP]" sequence and pooled per segm
 labels (see `losses` and `temporal`): label smoothing, RCE/SCE losses, temporal ensembling
 with the consistency loss, the confidence filter, and FewGen's few-shot-then-synthetic schedule
 (Meng et al., 2023): train on real few-shot data first, then on synthetic data at a lower lr.
+
+Every input is cut to `max_length` tokens (a pair together), so a training batch holds at most
+batch_size x max_length tokens and prediction batches are bounded by tokens too; `describe()`
+counts the inputs that were cut, for the training set and the last predicted set.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from synloom.batching import Truncation
     from synloom.train.data import LabeledData
 
 
@@ -80,6 +85,12 @@ class FineTuneClassifier(TaskModel):
     def params(self) -> dict[str, object]:
         return asdict(self.config)
 
+    def describe(self) -> dict[str, object]:
+        out = super().describe()
+        if getattr(self, "truncation_", None):
+            out["truncation"] = dict(self.truncation_)
+        return out
+
     def fit(
         self, train: LabeledData, *, seed: int = 0, few_shot: LabeledData | None = None
     ) -> FineTuneClassifier:
@@ -103,6 +114,9 @@ class FineTuneClassifier(TaskModel):
         self.device_ = resolve_device(cfg.device)
         self.tokenizer_, self.module_ = _build(cfg, len(self.labels_), train.is_pair)
         self.module_.to(self.device_)
+        self.truncation_: dict[str, dict] = {}
+        _, cut = self._lengths(train.texts, train.texts_b)
+        self.truncation_["train"] = cut.to_json()
         self.history_: list[dict[str, float]] = []
         lr_scale = 1.0
         if few_shot is not None:
@@ -128,20 +142,42 @@ class FineTuneClassifier(TaskModel):
     def predict_proba(
         self, texts: Sequence[str], texts_b: Sequence[str] | None = None, batch_size: int = 64
     ) -> np.ndarray:
+        """Class probabilities; batches hold at most `batch_size x max_length` tokens."""
         import numpy as np
         import torch
+
+        from synloom.batching import token_budget_batches
 
         self._check_fitted(texts, texts_b)
         n = len(texts)
         out = np.zeros((n, len(self.labels_)), dtype=np.float64)
-        order = sorted(range(n), key=lambda i: len(texts[i]) + (len(texts_b[i]) if texts_b else 0))
+        if n == 0:
+            return out
+        lengths, cut = self._lengths(texts, texts_b)
+        if getattr(self, "truncation_", None) is not None:
+            self.truncation_["predict"] = cut.to_json()
         self.module_.eval()
         with torch.inference_mode():
-            for start in range(0, n, batch_size):
-                idx = order[start : start + batch_size]
+            for idx in token_budget_batches(lengths, batch_size * self.config.max_length):
                 batch = self.encode([texts[i] for i in idx], _pick(texts_b, idx))
                 out[idx] = torch.softmax(self.module_(**batch).float(), dim=-1).cpu().numpy()
         return out
+
+    def _lengths(
+        self, texts: Sequence[str], texts_b: Sequence[str] | None
+    ) -> tuple[list[int], Truncation]:
+        """Each input's token count after truncation, and how many `max_length` cut."""
+        from synloom.batching import Truncation
+
+        full = self.tokenizer_(
+            list(texts),
+            None if texts_b is None else list(texts_b),
+            truncation=False,
+            verbose=False,
+        )["input_ids"]
+        limit = self.config.max_length
+        lengths = [len(ids) for ids in full]
+        return [min(n, limit) for n in lengths], Truncation.from_lengths(lengths, limit)
 
     def encode(self, texts: list[str], texts_b: list[str] | None) -> dict[str, Any]:
         """Tokenize a batch (pairs as one sequence), truncated to `max_length`."""

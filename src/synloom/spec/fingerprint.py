@@ -1,0 +1,83 @@
+"""The fields of a spec that decide the data, and their hash.
+
+A run directory is resumed only by a spec with the same fingerprint. Paths and transport do not
+change what is generated (the contexts file counts by its content, not by where it lies), so moving
+the spec's folder or pointing at another port of the same server still resumes; the model, decoding,
+prompts, labels, seed and recipe settings do not."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from synloom.spec.contexts import file_sha256
+from synloom.spec.task import TaskSpec
+
+# Fields that do not decide the data: where a server is and how it is reached, how hard it is
+# pushed, where a local model runs, limits on how long a run may try, and the spec's name.
+TRANSPORT_FIELDS = frozenset(
+    {
+        "name",
+        "backend.base_url",
+        "backend.api_key_env",
+        "backend.max_concurrency",
+        "backend.initial_concurrency",
+        "backend.timeout_s",
+        "backend.max_retries",
+        "backend.max_retry_after_s",
+        "backend.device",
+        "backend.threads",
+        "generation.max_requests_factor",
+    }
+)
+
+
+def contexts_sha256(spec: TaskSpec) -> str | None:
+    """sha256 of the contexts file's bytes, or None when the recipe names no file."""
+    path = spec.recipe.contexts_file
+    return None if path is None else file_sha256(path)
+
+
+def data_fingerprint(spec: TaskSpec) -> dict[str, Any]:
+    """The spec as a JSON-able dict without transport fields; contexts_file is its content hash."""
+    data = spec.model_dump(mode="json")
+    for dotted in TRANSPORT_FIELDS:
+        *parents, leaf = dotted.split(".")
+        node = data
+        for key in parents:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+    digest = contexts_sha256(spec)
+    if digest is not None:
+        data["recipe"]["contexts_file"] = {"sha256": digest}
+    return data
+
+
+def fingerprint_hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def prune_to(current: Any, stored: Any) -> Any:
+    """`current` without the mapping keys `stored` lacks (fields a later synloom version added), so
+    a run made by an earlier version compares equal when nothing it knew of changed."""
+    if isinstance(current, dict) and isinstance(stored, dict):
+        return {k: prune_to(v, stored[k]) for k, v in current.items() if k in stored}
+    if isinstance(current, list) and isinstance(stored, list) and len(current) == len(stored):
+        return [prune_to(c, s) for c, s in zip(current, stored, strict=True)]
+    return current
+
+
+def differing_fields(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted paths where two JSON-able values differ (lists compare whole)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            where = f"{prefix}.{key}" if prefix else str(key)
+            if key not in old or key not in new:
+                out.append(where)
+            else:
+                out.extend(differing_fields(old[key], new[key], where))
+        return out
+    return [] if old == new else [prefix or "(whole spec)"]
