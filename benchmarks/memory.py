@@ -49,7 +49,7 @@ else:
         })
         info = predict_zero_shot(backend, spec, texts).describe().get("truncation", {})
     else:
-        from synloom.quality.perplexity import score_perplexity
+        from synloom.quality.metrics.perplexity import score_perplexity
         result = score_perplexity(backend.score, texts)
         info = {"n_truncated": result.n_truncated, "max_tokens": result.max_tokens}
 print(json.dumps({"peak": rss(), "loaded": loaded, "tokens": tokens, "info": info}))

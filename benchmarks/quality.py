@@ -41,7 +41,7 @@ def emit(record: dict) -> dict:
 def bench_self_bleu(sizes: list[int], nltk_hyps: int) -> list[dict]:
     from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-    from synloom.quality.self_bleu import self_bleu_per_sample
+    from synloom.quality.metrics.self_bleu import self_bleu_per_sample
     from synloom.quality.tokens import tokenize
 
     pool = [

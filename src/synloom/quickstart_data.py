@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from synloom.sampling import stratified_indices
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,4 @@ def stratified_subset(path: Path, size: int):
     data = LabeledData.from_jsonl(path)
     if size <= 0 or size >= len(data):
         return data
-    rng = random.Random(0)
-    by_label: dict[str, list[int]] = {}
-    for i, label in enumerate(data.labels):
-        by_label.setdefault(label, []).append(i)
-    picked: list[int] = []
-    for indices in by_label.values():
-        share = round(size * len(indices) / len(data))
-        picked.extend(rng.sample(indices, share))
-    return data.subset(sorted(picked))
+    return data.subset(stratified_indices(data.labels, size, seed=0))

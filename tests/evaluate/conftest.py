@@ -36,7 +36,6 @@ def write_run(run_dir, spec_data: dict, samples: LabeledData) -> None:
                 prompt="p",
                 context=None,
                 seed=i,
-                batch_seed=0,
                 params={},
             )
             for i, label in enumerate(samples.labels)

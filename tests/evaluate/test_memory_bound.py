@@ -111,7 +111,7 @@ def test_scoring_refuses_a_pair_over_the_model_context_rather_than_cutting_it(ba
 
 
 def test_perplexity_counts_the_samples_it_cut(backend, datasets_dir):
-    from synloom.quality.perplexity import score_perplexity
+    from synloom.quality.metrics.perplexity import score_perplexity
     from synloom.testing.long_reviews import long_reviews
 
     texts = [r["text"] for r in long_reviews(datasets_dir, 3, n_long=1)]

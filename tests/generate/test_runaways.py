@@ -98,7 +98,7 @@ def test_a_met_budget_is_complete_and_unchanged(tmp_path):
 def test_rounds_cut_by_the_round_maximum_do_not_use_up_max_rounds(tmp_path, monkeypatch):
     # A budget needing 72 requests with at most 20 per round and max_rounds 1: four rounds cut
     # at the maximum and a fifth that completes the budget.
-    monkeypatch.setattr("synloom.generate.engine.MAX_ROUND_REQUESTS", 20)
+    monkeypatch.setattr("synloom.generate.stage_run.MAX_ROUND_REQUESTS", 20)
     spec = make_spec(max_rounds=1)
     summary = run_generation(spec, tmp_path / "run", backend=SparseBackend(every=1))
     assert summary.complete, summary.stop_reason
@@ -108,7 +108,7 @@ def test_rounds_cut_by_the_round_maximum_do_not_use_up_max_rounds(tmp_path, monk
 
 def test_a_huge_budget_plans_one_bounded_round(tmp_path, monkeypatch):
     # 10 million per label would be 24 million requests planned in memory at once.
-    monkeypatch.setattr("synloom.generate.engine.MAX_ROUND_REQUESTS", 200)
+    monkeypatch.setattr("synloom.generate.stage_run.MAX_ROUND_REQUESTS", 200)
     spec = make_spec({"min_words": 50}, samples_per_label=10_000_000)
     summary = run_generation(spec, tmp_path / "run", backend=FakeBackend())
     assert rounds(tmp_path / "run") == [(0, 200)]

@@ -8,7 +8,7 @@ import torch
 from sentence_transformers import util
 
 from synloom.errors import SynloomError
-from synloom.quality.aps import aps
+from synloom.quality.metrics.aps import aps
 
 pytestmark = pytest.mark.slow  # embeds real texts with MiniLM
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from synloom.quality.compression import compression_ratio
+from synloom.quality.metrics.compression import compression_ratio
 
 
 @pytest.mark.skipif(shutil.which("gzip") is None, reason="needs the gzip command")

@@ -4,7 +4,7 @@ import pytest
 from sklearn.metrics import confusion_matrix, precision_score, recall_score
 
 from synloom.errors import SynloomError
-from synloom.quality.confusion import label_confusion
+from synloom.quality.metrics.confusion import label_confusion
 
 
 def test_matches_sklearn_on_trec_labels(trec_train):

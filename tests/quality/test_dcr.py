@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synloom.quality.dcr import distance_to_closest_record
+from synloom.quality.metrics.dcr import distance_to_closest_record
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from synloom.quality.distinct_n import distinct_n, distinct_ns
+from synloom.quality.metrics.distinct_n import distinct_n, distinct_ns
 from synloom.quality.tokens import tokenize
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import jensenshannon
 
-from synloom.quality.distribution import label_distance, length_distance
+from synloom.quality.metrics.distribution import label_distance, length_distance
 from synloom.quality.tokens import tokenize
 
 

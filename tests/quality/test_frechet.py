@@ -5,7 +5,7 @@ import pytest
 from scipy.stats import special_ortho_group
 
 from synloom.errors import SynloomError
-from synloom.quality.frechet import frechet_distance, gaussian_frechet_distance
+from synloom.quality.metrics.frechet import frechet_distance, gaussian_frechet_distance
 
 
 def test_hand_derived_diagonal_case():

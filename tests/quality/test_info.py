@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import synloom.quality as quality
+import synloom.quality.metrics as quality
 from synloom.errors import SynloomError
-from synloom.quality.info import METRIC_MODULES, get_metric, list_metrics
+from synloom.quality.registry import get_metric, list_metrics, metric_modules
 
 NOT_METRICS = {"info", "tokens", "neighbors", "scoring", "suite"}
 # Scoring a run directory and showing the results (synloom score / report), not metrics.
@@ -18,7 +18,7 @@ NOT_METRICS |= {"run_scores", "stored", "summary", "plot_data"}
 
 def test_every_metric_module_is_registered():
     modules = {m.name for m in pkgutil.iter_modules(quality.__path__)} - NOT_METRICS
-    assert {f"synloom.quality.{m}" for m in modules} == set(METRIC_MODULES)
+    assert {f"synloom.quality.metrics.{m}" for m in modules} == set(metric_modules())
 
 
 def test_infos_are_complete_and_loadable():

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from synloom.errors import SynloomError
-from synloom.quality.distinct_n import distinct_n
-from synloom.quality.ingf import ingf
+from synloom.quality.metrics.distinct_n import distinct_n
+from synloom.quality.metrics.ingf import ingf
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from synloom.errors import SynloomError
-from synloom.quality.leakage import find_leaks
+from synloom.quality.metrics.leakage import find_leaks
 from synloom.quality.tokens import ngrams, tokenize
 
 

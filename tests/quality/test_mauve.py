@@ -4,7 +4,7 @@ import mauve as mauve_text
 import numpy as np
 import pytest
 
-from synloom.quality.mauve import frontier_integral, mauve, mauve_from_histograms
+from synloom.quality.metrics.mauve import frontier_integral, mauve, mauve_from_histograms
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore")]
 

@@ -5,7 +5,7 @@ import random
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from synloom.quality.oracle import oracle_agreement, tfidf_features
+from synloom.quality.metrics.oracle import oracle_agreement, tfidf_features
 
 
 def _split(rows):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from synloom.errors import SynloomError
-from synloom.quality.perplexity import DEFAULT_PROMPT, perplexity, score_perplexity
+from synloom.quality.metrics.perplexity import DEFAULT_PROMPT, perplexity, score_perplexity
 
 
 def test_uniform_log_probs_give_vocabulary_size():

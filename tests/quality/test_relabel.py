@@ -5,8 +5,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from synloom.errors import SynloomError
-from synloom.quality.oracle import tfidf_features
-from synloom.quality.relabel import relabel_agreement, verbalizer_scores
+from synloom.quality.metrics.oracle import tfidf_features
+from synloom.quality.metrics.relabel import relabel_agreement, verbalizer_scores
 
 LABELS = ["negative", "positive"]
 

@@ -29,7 +29,7 @@ def _pair_run(run_dir, pairs):
             "sample",
             0,
             [
-                PlannedRequest(f"r{i}", "sample", 0, i, 0, label, "p", a, i, 0, {})
+                PlannedRequest(f"r{i}", "sample", 0, i, 0, label, "p", a, i, {})
                 for i, (a, _, label) in enumerate(pairs)
             ],
         )

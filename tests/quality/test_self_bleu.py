@@ -6,7 +6,7 @@ import pytest
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
 from synloom.errors import SynloomError
-from synloom.quality.self_bleu import self_bleu, self_bleu_per_sample
+from synloom.quality.metrics.self_bleu import self_bleu, self_bleu_per_sample
 from synloom.quality.tokens import tokenize
 
 WEIGHTS = [tuple([1.0 / k] * k) for k in range(1, 6)]

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from synloom.quality.distinct_n import distinct_ns
-from synloom.quality.self_bleu import self_bleu
+from synloom.quality.metrics.distinct_n import distinct_ns
+from synloom.quality.metrics.self_bleu import self_bleu
 from synloom.quality.suite import score_dataset
 
 pytestmark = pytest.mark.slow  # embeds ~600 real texts

@@ -26,7 +26,7 @@ def test_rows_carry_headline_direction_and_skips():
 
 
 def test_every_headline_names_a_registered_metric():
-    from synloom.quality.info import get_metric
+    from synloom.quality.registry import get_metric
 
     for rows in HEADLINES.values():
         for _, info_name, _ in rows:

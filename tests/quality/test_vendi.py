@@ -5,8 +5,8 @@ import pytest
 from sklearn.preprocessing import normalize
 from vendi_score import text_utils, vendi
 
+from synloom.quality.metrics.vendi import vendi_embedding, vendi_from_kernel, vendi_ngram
 from synloom.quality.tokens import tokenize
-from synloom.quality.vendi import vendi_embedding, vendi_from_kernel, vendi_ngram
 
 # vendi-score 0.0.3 touches the deprecated scipy.sparse.csr namespace
 pytestmark = pytest.mark.filterwarnings("ignore:Please import `csr_matrix`:DeprecationWarning")

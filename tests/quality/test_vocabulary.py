@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from sklearn.feature_extraction.text import CountVectorizer
 
+from synloom.quality.metrics.vocabulary import vocabulary_size
 from synloom.quality.tokens import tokenize
-from synloom.quality.vocabulary import vocabulary_size
 
 
 def test_matches_sklearn_vocabulary(rt_train):

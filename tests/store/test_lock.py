@@ -34,7 +34,7 @@ def servers():
 def _request(i: int) -> PlannedRequest:
     return PlannedRequest(
         id=f"r{i}", stage="sample", round=0, idx=i, batch=0, label="positive", prompt="p",
-        context=None, seed=i, batch_seed=0, params={"stop": []},
+        context=None, seed=i, params={"stop": []},
     )  # fmt: skip
 
 

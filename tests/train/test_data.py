@@ -101,9 +101,7 @@ def test_from_run_reads_accepted_samples_and_curation_weights(tmp_path, datasets
             "sample",
             0,
             [
-                PlannedRequest(
-                    f"r{i}", "sample", 0, i, 0, label, "p", None, i, 0, {}, {"weight": i}
-                )
+                PlannedRequest(f"r{i}", "sample", 0, i, 0, label, "p", None, i, {}, {"weight": i})
                 for i, label in enumerate(real.labels)
             ],
         )

@@ -9,7 +9,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+    from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 
 _DONE = object()
 
@@ -24,7 +24,7 @@ class LoopThread:
         """Run `coro` on the loop and wait for its result (exceptions propagate)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()  # type: ignore[arg-type]
 
-    def iterate(self, make: Callable[[], AsyncIterator[Any]]) -> Iterator[Any]:
+    def iterate(self, make: Callable[[], AsyncIterator[Any]]) -> Generator[Any, None, None]:
         """Items of the async iterator `make()` as they are produced; closing the generator early
         cancels the producer."""
         out: queue.Queue[Any] = queue.Queue()

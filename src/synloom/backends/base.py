@@ -1,4 +1,10 @@
-"""The backend protocol every generator implements."""
+"""The backend protocol every generator implements, and the capabilities some add.
+
+`Backend` is what the engine, the prompting baseline and the LM metrics need: a batch of
+completions, per-token log-probs, a `model_name` for reports, `close()`. A backend that can keep
+a whole round in flight also implements `StreamingBackend`; one that can cut texts with its own
+tokenizer implements `TruncatingBackend`. Callers test these with `isinstance`, never `hasattr`.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,11 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from synloom.errors import BackendError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Generator, Sequence
 
     import numpy as np
+
+    from synloom.batching import Truncation
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,12 @@ class SharedFailure(BackendError):
 
 @runtime_checkable
 class Backend(Protocol):
-    name: str
+    name: str  # the registry type: "local", "openai"
+
+    @property
+    def model_name(self) -> str:
+        """What reports call the generator (the evaluation table's prompting row, the scorer)."""
+        ...
 
     def generate(
         self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
@@ -75,6 +88,30 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class StreamingBackend(Protocol):
+    """A backend that keeps many requests in flight and yields each outcome as it arrives (HTTP
+    backends): the engine sends a whole round through `stream` instead of batch by batch."""
+
+    def stream(
+        self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
+    ) -> Generator[tuple[int, Completion], None, None]:
+        """(index, Completion) pairs in completion order; closing the generator early stops (and
+        cancels) what is still in flight. Raises `SharedFailure` when the first requests all
+        failed alike for good."""
+        ...
+
+
+@runtime_checkable
+class TruncatingBackend(Protocol):
+    """A backend that can cut texts to a number of its own tokens (local models), so the
+    prompting baseline shortens long inputs instead of having them refused."""
+
+    def truncate_texts(
+        self, texts: Sequence[str], max_tokens: int
+    ) -> tuple[list[str], Truncation]: ...
 
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:

@@ -35,7 +35,7 @@ from synloom.errors import BackendError
 from synloom.spec.key_notice import announce_key
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator, Sequence
+    from collections.abc import Awaitable, Callable, Generator, Sequence
 
     import numpy as np
 
@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 
 
 class OpenAIBackend:
-    """The `Backend` protocol over HTTP, plus `stream()` for results in completion order."""
+    """The `Backend` protocol over HTTP, and `StreamingBackend`: `stream()` yields results in
+    completion order."""
 
     name = "openai"
 
@@ -116,6 +117,12 @@ class OpenAIBackend:
         )
 
     # the Backend protocol --------------------------------------------------
+    @property
+    def model_name(self) -> str:
+        """ "openai", the backend type, as reports have always named an HTTP generator (the
+        server's model id, `self.model`, is often an alias such as llama-server's "default")."""
+        return self.name
+
     def generate(
         self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
     ) -> list[Completion]:
@@ -127,7 +134,7 @@ class OpenAIBackend:
 
     def stream(
         self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
-    ) -> Iterator[tuple[int, Completion]]:
+    ) -> Generator[tuple[int, Completion], None, None]:
         """(index, Completion) pairs as requests finish, keeping up to the adaptive limit in flight.
         Raises BackendError on problems no retry can fix (bad key, unknown model or route), and
         `SharedFailure` when the first requests all failed alike for good (e.g. HTTP 400)."""

@@ -1,4 +1,5 @@
-"""`synloom` CLI entry point. Each command lives in its own module and registers on `app`.
+"""`synloom` CLI entry point. Each command is a plain function in its own module; `app` registers
+them all here, in one place (`COMMANDS`), so no command module imports the app.
 
 `main` keeps the CLI contract (see `synloom.cli.exits`): every usage or input error is one line
 `error: ...` on stderr with status 2, Ctrl-C and SIGTERM end with status 130, and nothing a user
@@ -11,6 +12,29 @@ import sys
 from typing import Annotated
 
 import typer
+
+from synloom.cli import evaluate, export, generate, inspect, quickstart, report, score
+
+# In the order `synloom --help` lists them.
+COMMANDS = (
+    evaluate.evaluate,
+    export.export,
+    generate.generate,
+    inspect.inspect,
+    quickstart.quickstart,
+    report.report,
+    score.score,
+)
+
+# The optional extra (`synloom.extras`) each command's work needs beyond the base install; a
+# missing package is reported as one line naming it. inspect and report need none.
+COMMAND_EXTRAS = {
+    "evaluate": "train",
+    "export": "train",  # parquet and hf (HF datasets); jsonl needs nothing
+    "generate": "local",  # the local generator; an OpenAI-compatible server needs nothing
+    "quickstart": "all",
+    "score": "quality",
+}
 
 app = typer.Typer(
     name="synloom",
@@ -51,17 +75,13 @@ def _root(
     """Generate task-specific training data with frozen LLMs, measure it, and prove it on real data."""
 
 
-def _register() -> None:
-    # Imported for their @app.command side effects.
-    from synloom.cli import (  # noqa: F401
-        evaluate,
-        export,
-        generate,
-        inspect,
-        quickstart,
-        report,
-        score,
-    )
+for _command in COMMANDS:
+    app.command()(_command)
+
+
+def _command(args: list[str]) -> str | None:
+    """The command named in `args` (the first word that is not an option), if any."""
+    return next((a for a in args if not a.startswith("-")), None)
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -73,7 +93,6 @@ def run(argv: list[str] | None = None) -> int:
         report_interrupted,
     )
 
-    _register()
     args = sys.argv[1:] if argv is None else list(argv)
     with interrupts_as_keyboard_interrupt() as interrupts:
         try:
@@ -81,7 +100,7 @@ def run(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             return report_interrupted()
         except Exception as exc:  # every outcome is reported in one line
-            return exit_status_for(exc, interrupts.seen)
+            return exit_status_for(exc, interrupts.seen, COMMAND_EXTRAS.get(_command(args)))
     # typer returns 130 for a KeyboardInterrupt it caught itself (and click's Exit codes).
     if interrupts.seen or result == INTERRUPTED:
         return report_interrupted()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from synloom.cli.app import app
 from synloom.cli.render import console, say
 from synloom.cli.safe_text import text
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 MAX_SEED = 2**32 - 1
 
@@ -34,7 +36,7 @@ def parse_seeds(value: str) -> list[int]:
     return seeds
 
 
-def check_task_model(tam: str, strategies: list[str]) -> None:
+def check_task_model(tam: str, strategies: Sequence[str]) -> None:
     """Fail on an unknown task model or strategy now, not after minutes of other work."""
     from synloom.errors import SynloomError
     from synloom.train.registry import TASK_MODELS, strategy_options
@@ -48,7 +50,6 @@ def check_task_model(tam: str, strategies: list[str]) -> None:
         )
 
 
-@app.command()
 def evaluate(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
     test: Annotated[Path, typer.Option(help="real labeled test data (JSONL text,label)")],
@@ -71,21 +72,20 @@ def evaluate(
     ] = None,
 ) -> None:
     """Three-way table on real data: prompting baseline, TAM on synthetic, TAM on gold."""
+    from synloom.evaluate.options import EvaluationOptions
     from synloom.evaluate.table import EVALUATION_FILE, evaluate_run
 
     seed_list = parse_seeds(seeds)
-    check_task_model(tam, _split(strategies))
-    table = evaluate_run(
-        run_dir,
-        test,
-        gold_train=gold_train,
+    options = EvaluationOptions(
         tam=tam,
-        strategies=_split(strategies),
-        seeds=seed_list,
+        strategies=tuple(_split(strategies)),
+        seeds=tuple(seed_list),
         prompting=prompting,
         calibrate=calibrate,
         prompt_template=prompt,
     )
+    check_task_model(options.tam, options.strategies)
+    table = evaluate_run(run_dir, test, options, gold_train=gold_train)
     console.print(text(table.format()))
     for note in table.notes():
         say("note: ", text(note, multiline=False))

@@ -110,14 +110,22 @@ def _looks_like_click_error(exc: BaseException) -> bool:
     )
 
 
-def exit_status_for(exc: Exception, interrupted: bool) -> int:
-    """Report `exc` (raised out of the typer app) on stderr; the exit status to end with."""
+def exit_status_for(exc: Exception, interrupted: bool, extra: str | None = None) -> int:
+    """Report `exc` (raised out of the typer app) on stderr; the exit status to end with.
+
+    `extra` is the optional extra the command needs (`synloom.extras`), named when a package it
+    installs is missing."""
     from synloom.errors import SynloomError
+    from synloom.extras import missing_extra
 
     flavour = click_flavour()
     if isinstance(exc, SynloomError):
         error(exc)
         return exc.exit_code
+    missing = missing_extra(exc, extra)
+    if missing is not None:
+        error(missing)
+        return missing.exit_code
     if isinstance(exc, abort_types(flavour)):
         if interrupted or _caused_by_interrupt(exc):
             return report_interrupted()

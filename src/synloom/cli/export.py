@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from synloom.cli.app import app
 
-
-@app.command()
 def export(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl, parquet or hf")] = "jsonl",

@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from synloom.cli.app import app
 from synloom.cli.progress import RichProgress
 from synloom.cli.render import print_summary
 
 
-@app.command()
 def generate(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="task spec (YAML)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="run directory (resumes if it exists)")],

@@ -9,12 +9,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from synloom.cli.app import app
 from synloom.cli.render import console, counts_table, say
 from synloom.cli.safe_text import text
 
 
-@app.command()
 def inspect(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
     show: Annotated[int, typer.Option(min=0, help="samples shown per label")] = 3,

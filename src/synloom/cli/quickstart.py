@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from synloom.cli.app import app
 from synloom.cli.render import console, print_summary, say
 from synloom.cli.safe_text import text
 
 
-@app.command()
 def quickstart(
     out: Annotated[Path, typer.Option("--out", "-o", help="run directory")] = Path(
         "runs/quickstart"
@@ -33,11 +31,12 @@ def quickstart(
     """Generate SST-2 sentiment data with the few-shot recipe from 12 real seed reviews, train a
     task model on it, and print the three-way table on real SST-2 test sentences shipped inside
     synloom (prompting baseline / task model on synthetic / the same model on 6,920 gold)."""
-    from synloom.backends.local import LocalBackend
+    from synloom.backends import open_backend
     from synloom.cli.evaluate import check_task_model
     from synloom.cli.overrides import apply_overrides
     from synloom.cli.paths import prepare_run_dir
     from synloom.cli.progress import RichProgress
+    from synloom.evaluate.options import EvaluationOptions
     from synloom.evaluate.table import EVALUATION_FILE, evaluate_run
     from synloom.generate import run_generation
     from synloom.quickstart_data import quickstart_paths, stratified_subset
@@ -52,8 +51,7 @@ def quickstart(
         f" generating {samples_per_label} samples per label into ",
         text(out, multiline=False),
     )
-    backend = LocalBackend()
-    try:
+    with open_backend(spec.backend) as backend:  # the embedded model, shared by both steps
         with RichProgress() as progress:
             summary = run_generation(spec, out, backend=backend, progress=progress)
         print_summary(summary)
@@ -67,9 +65,8 @@ def quickstart(
             ("3/3", "bold"),
             f" evaluating on {len(test)} real SST-2 test sentences",
         )
-        table = evaluate_run(out, test, gold_train=paths.gold_train, tam=tam, backend=backend)
-    finally:
-        backend.close()
+        options = EvaluationOptions(tam=tam)
+        table = evaluate_run(out, test, options, gold_train=paths.gold_train, backend=backend)
     console.print(text(table.format()))
     say(
         "saved ",

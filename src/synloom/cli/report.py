@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from synloom.cli.app import app
 from synloom.cli.render import say
 from synloom.cli.safe_text import text
 
 
-@app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
     out: Annotated[

@@ -8,13 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from synloom.cli.app import app
 from synloom.cli.render import console, say
 from synloom.cli.safe_text import text
 from synloom.quality.run_scores import DEFAULT_MAX_MODEL_SAMPLES
 
 
-@app.command()
 def score(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
     reference: Annotated[

@@ -2,7 +2,8 @@
 
 Macro-F1 is the unweighted mean of per-class F1 (scikit-learn's `f1_score(average="macro")`);
 it is the standard companion to accuracy in ZeroGen/ProGen-style tables because synthetic data
-often skews the predicted class balance, which accuracy alone hides.
+often skews the predicted class balance, which accuracy alone hides. The numbers are
+scikit-learn's, through `synloom.quality.classification` (shared with the agreement metrics).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from synloom.errors import SynloomError
+from synloom.quality import classification as shared
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,7 +33,7 @@ def _labels(
 def accuracy(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
     """Fraction of exact label matches."""
     _check(y_true, y_pred)
-    return sum(t == p for t, p in zip(y_true, y_pred, strict=True)) / len(y_true)
+    return shared.accuracy(y_true, y_pred)
 
 
 def macro_f1(
@@ -39,18 +41,8 @@ def macro_f1(
 ) -> float:
     """Unweighted mean F1 over `labels` (default: every label seen in gold or predictions);
     a class never predicted nor present scores 0."""
-    from sklearn.metrics import f1_score
-
     _check(y_true, y_pred)
-    return float(
-        f1_score(
-            list(y_true),
-            list(y_pred),
-            labels=_labels(y_true, y_pred, labels),
-            average="macro",
-            zero_division=0,
-        )
-    )
+    return shared.macro_f1(y_true, y_pred, _labels(y_true, y_pred, labels))
 
 
 def confusion(
@@ -59,26 +51,20 @@ def confusion(
     """Counts as {gold label: {predicted label: n}} over `labels` (rows and columns)."""
     _check(y_true, y_pred)
     names = _labels(y_true, y_pred, labels)
-    table = {t: dict.fromkeys(names, 0) for t in names}
-    for t, p in zip(y_true, y_pred, strict=True):
-        if t in table and p in table[t]:
-            table[t][p] += 1
-    return table
+    counts = shared.confusion_counts(y_true, y_pred, names)
+    return {t: dict(zip(names, row, strict=True)) for t, row in zip(names, counts, strict=True)}
 
 
 def classification_report(
     y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None
 ) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class F1, confusion and size in one JSON-ready dict."""
-    from sklearn.metrics import f1_score
-
     _check(y_true, y_pred)
     names = _labels(y_true, y_pred, labels)
-    per_class = f1_score(list(y_true), list(y_pred), labels=names, average=None, zero_division=0)
     return {
         "n": len(y_true),
         "accuracy": accuracy(y_true, y_pred),
         "macro_f1": macro_f1(y_true, y_pred, names),
-        "f1_per_class": {name: float(f) for name, f in zip(names, per_class, strict=True)},
+        "f1_per_class": shared.f1_per_class(y_true, y_pred, names),
         "confusion": confusion(y_true, y_pred, names),
     }

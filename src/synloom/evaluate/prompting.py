@@ -160,11 +160,9 @@ def predict_zero_shot(
     backend can tokenize; the result counts them. None keeps whole texts (up to the model's
     context, beyond which a local backend refuses).
     """
-    from synloom.spec.task import TaskKind
-
     if template is not None:
         spec = with_prompt(spec, template)
-    pair = spec.task.kind == TaskKind.TEXT_PAIR_CLASSIFICATION
+    pair = spec.is_pair
     if pair and texts_b is None:
         raise SynloomError("prompting baseline: a pair task needs the second texts (text_b)")
     if not pair and texts_b is not None:
@@ -190,15 +188,15 @@ def truncate_inputs(
 ) -> tuple[list[str], list[str] | None, Truncation | None]:
     """Inputs cut to `max_tokens` tokens by the backend's tokenizer, and the count of inputs
     (pairs count once) that were cut; unchanged with None when the backend cannot tokenize."""
+    from synloom.backends.base import TruncatingBackend
     from synloom.batching import Truncation
 
-    truncate = getattr(backend, "truncate_texts", None)
-    if max_tokens is None or truncate is None:
+    if max_tokens is None or not isinstance(backend, TruncatingBackend):
         return list(texts), None if texts_b is None else list(texts_b), None
-    texts, first = truncate(texts, max_tokens)
+    texts, first = backend.truncate_texts(texts, max_tokens)
     if texts_b is None:
         return texts, None, first
-    texts_b, second = truncate(texts_b, max_tokens)
+    texts_b, second = backend.truncate_texts(texts_b, max_tokens)
     cut = tuple(sorted(set(first.indices) | set(second.indices)))
     return texts, texts_b, Truncation(len(cut), len(texts), max_tokens, cut)
 

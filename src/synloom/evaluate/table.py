@@ -8,7 +8,6 @@ several seeds the task-model rows report mean and standard deviation.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,15 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from synloom.errors import SynloomError
 from synloom.evaluate.metrics import classification_report
+from synloom.evaluate.options import EvaluationOptions
+from synloom.store import open_run
+from synloom.store.artifacts import EVALUATION_FILE, Evaluation, validated, write_evaluation
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from synloom.backends.base import Backend
     from synloom.spec import TaskSpec
     from synloom.train.data import LabeledData
-
-EVALUATION_FILE = "evaluation.json"
 
 
 @dataclass(frozen=True)
@@ -66,10 +64,12 @@ class EvaluationTable:
         its own in `details["notes"]`, so evaluation.json holds them too)."""
         return [note for r in self.rows for note in r.details.get("notes", [])]
 
+    def artifact(self) -> Evaluation:
+        """The table as `evaluation.json` holds it (what the report reads back)."""
+        return validated(Evaluation, self.to_json(), "the evaluation table")
+
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n", "utf-8")
-        return path
+        return write_evaluation(path, self.artifact())
 
     def format(self) -> str:
         """A plain-text table for the terminal."""
@@ -96,54 +96,37 @@ class EvaluationTable:
 
 def load_run_spec(run_dir: str | Path) -> TaskSpec:
     """The spec a run was generated from (kept in its manifest)."""
-    from synloom.spec.io import parse_spec
-    from synloom.store import RunStore
-
-    with RunStore(run_dir) as store:
-        manifest = store.manifest()
-    if "spec" not in manifest:
-        raise SynloomError(f"{run_dir}: the run manifest holds no spec")
-    return parse_spec(manifest["spec"], source=f"{run_dir} manifest", check_files=False)
+    return open_run(run_dir).spec
 
 
 def evaluate_run(
     run_dir: str | Path,
     test: str | Path | LabeledData,
+    options: EvaluationOptions | None = None,
     *,
     gold_train: str | Path | LabeledData | None = None,
-    tam: str = "tfidf",
-    strategies: Sequence[str] = (),
-    seeds: Sequence[int] = (0,),
-    prompting: bool = True,
-    calibrate: bool = False,
-    prompt_template: str | None = None,
-    prompt_fill: dict[str, str] | None = None,
     backend: Backend | None = None,
     save: bool = True,
+    **overrides: Any,
 ) -> EvaluationTable:
     """Build the three-way table for a run and (by default) store it as evaluation.json there.
 
-    `prompt_template` / `prompt_fill` adapt the generation prompt for the prompting baseline
-    when it holds placeholders a test input cannot fill (e.g. a generated movie name).
+    `options` says how (task model, seeds, the prompting baseline); keyword `overrides` replace
+    single fields of it, e.g. `evaluate_run(run, test, tam="embed-lr", prompting=False)`.
     """
     from synloom.train.data import LabeledData, load_labeled_data
 
-    spec = load_run_spec(run_dir)
-    synthetic = LabeledData.from_run(run_dir)
+    run = open_run(run_dir)
+    spec = run.spec
+    synthetic = LabeledData.from_run(run)
     test_data = load_labeled_data(test)
     gold = None if gold_train is None else load_labeled_data(gold_train)
     table = evaluate_three_way(
         spec,
         synthetic,
         test_data,
+        (options or EvaluationOptions()).with_overrides(**overrides),
         gold_train=gold,
-        tam=tam,
-        strategies=strategies,
-        seeds=seeds,
-        prompting=prompting,
-        calibrate=calibrate,
-        prompt_template=prompt_template,
-        prompt_fill=prompt_fill,
         backend=backend,
         test_source=str(test) if not isinstance(test, LabeledData) else "data",
         gold_source=None if gold_train is None else str(gold_train),
@@ -157,53 +140,51 @@ def evaluate_three_way(
     spec: TaskSpec,
     synthetic: LabeledData,
     test: LabeledData,
+    options: EvaluationOptions | None = None,
     *,
     gold_train: LabeledData | None = None,
-    tam: str = "tfidf",
-    strategies: Sequence[str] = (),
-    seeds: Sequence[int] = (0,),
-    prompting: bool = True,
-    calibrate: bool = False,
-    prompt_template: str | None = None,
-    prompt_fill: dict[str, str] | None = None,
     backend: Backend | None = None,
     test_source: str = "data",
     gold_source: str | None = None,
+    **overrides: Any,
 ) -> EvaluationTable:
     """The table from data already in memory (what `evaluate_run` calls)."""
+    options = (options or EvaluationOptions()).with_overrides(**overrides)
     labels = spec.label_names
     _check_labels(test, labels, "test data")
     if gold_train is not None:
         _check_labels(gold_train, labels, "gold training data")
     if test.is_pair != synthetic.is_pair:
         raise SynloomError("the test data and the run differ in being sentence pairs")
-    if not seeds:
+    if not options.seeds:
         raise SynloomError("give at least one seed")
     rows = []
-    if prompting:
-        rows.append(
-            _prompting_row(spec, test, labels, calibrate, prompt_template, prompt_fill, backend)
-        )
-    few_shot = _few_shot_data(spec) if "few-shot-first" in strategies else None
-    tam_args = (test, labels, tam, strategies, seeds, few_shot)
+    if options.prompting:
+        rows.append(_prompting_row(spec, test, labels, options, backend))
+    few_shot = _few_shot_data(spec) if "few-shot-first" in options.strategies else None
+    tam_args = (test, labels, options, few_shot)
     rows.append(_tam_row("tam-synthetic", synthetic, *tam_args))
     if gold_train is not None:
         rows.append(_tam_row("tam-gold", gold_train, *tam_args))
     return EvaluationTable(rows, labels, test_source, gold_source, time.time())
 
 
-def _prompting_row(spec, test, labels, calibrate, template, fill, backend) -> TableRow:
+def _prompting_row(
+    spec: TaskSpec,
+    test: LabeledData,
+    labels: list[str],
+    options: EvaluationOptions,
+    backend: Backend | None,
+) -> TableRow:
+    from synloom.backends import open_backend
     from synloom.evaluate.prompting import predict_zero_shot
 
+    calibrate, template = options.calibrate, options.prompt_template
+    fill = None if options.prompt_fill is None else dict(options.prompt_fill)
     start = time.perf_counter()
-    owned = backend is None
-    if owned:
-        from synloom.backends import load_backend
-
-        backend = load_backend(spec.backend)
-    try:
+    with open_backend(spec.backend, backend) as lm:
         result = predict_zero_shot(
-            backend,
+            lm,
             spec,
             test.texts,
             test.texts_b,
@@ -211,11 +192,8 @@ def _prompting_row(spec, test, labels, calibrate, template, fill, backend) -> Ta
             template=template,
             fill=fill,
         )
-    finally:
-        if owned:
-            backend.close()
+        model = lm.model_name
     report = classification_report(test.labels, result.predictions, labels)
-    model = getattr(backend, "model_name", getattr(backend, "name", "backend"))
     return TableRow(
         setting="prompting",
         model=f"{model} zero-shot" + (" +calibration" if calibrate else ""),
@@ -251,11 +229,19 @@ def _few_shot_data(spec: TaskSpec) -> LabeledData:
     )
 
 
-def _tam_row(setting, train, test, labels, tam, strategies, seeds, few_shot) -> TableRow:
+def _tam_row(
+    setting: str,
+    train: LabeledData,
+    test: LabeledData,
+    labels: list[str],
+    options: EvaluationOptions,
+    few_shot: LabeledData | None,
+) -> TableRow:
     import numpy as np
 
     from synloom.train.registry import create_task_model
 
+    tam, strategies, seeds = options.tam, options.strategies, options.seeds
     start = time.perf_counter()
     reports, describe = [], {}
     for seed in seeds:

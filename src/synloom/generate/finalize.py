@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from synloom.prompts import normalize_text
@@ -10,6 +11,14 @@ if TYPE_CHECKING:
     from synloom.generate.plan import StagePlan
     from synloom.spec import TaskSpec
     from synloom.store import RunStore
+
+
+class FinalizeReason(StrEnum):
+    """Why finalizing rejects a parsed candidate (parse failures have their own reasons)."""
+
+    DUPLICATE = "duplicate"
+    OVER_BUDGET = "over_budget"
+    NEAR_DUPLICATE = "near_duplicate"
 
 
 def dedup_key(text: str, text_b: str | None) -> str:
@@ -44,19 +53,19 @@ def finalize_round(spec: TaskSpec, store: RunStore, stage: StagePlan, rnd: int) 
         for req_id, label, text, text_b in store.candidates(stage.name, rnd):
             key = dedup_key(text, text_b)
             if key in seen:
-                store.set_status(req_id, "rejected", "duplicate", dup_of=seen[key])
+                store.reject(req_id, FinalizeReason.DUPLICATE, dup_of=seen[key])
                 continue
             if per_label.get(label, 0) >= stage.budget:
-                store.set_status(
-                    req_id, "rejected", "over_budget", f"label already has {stage.budget}"
+                store.reject(
+                    req_id, FinalizeReason.OVER_BUDGET, f"label already has {stage.budget}"
                 )
                 continue
             if near is not None:
                 hit = near.add_if_new(req_id, text_b or text)
                 if hit is not None:
-                    store.set_status(req_id, "rejected", "near_duplicate", dup_of=hit)
+                    store.reject(req_id, FinalizeReason.NEAR_DUPLICATE, dup_of=hit)
                     continue
             seen[key] = req_id
             per_label[label] = per_label.get(label, 0) + 1
-            store.set_status(req_id, "accepted")
+            store.accept(req_id)
         store.finalize_round(stage.name, rnd)

@@ -21,6 +21,7 @@ from synloom.spec.fingerprint import (
 from synloom.spec.io import spec_to_dict
 from synloom.spec.oneline import one_line
 from synloom.store import RunStore
+from synloom.store.artifacts import Manifest
 
 HASH_VERSION = (
     2  # 1 (no `hash_version` key): sha256 of the whole spec, paths and transport included
@@ -58,21 +59,20 @@ def check_or_write_manifest(store: RunStore, spec: TaskSpec) -> None:
         else:
             _check_legacy(store, spec, existing)
         return
-    store.write_manifest(
-        {
-            "spec": spec_to_dict(spec),
-            "spec_hash": fingerprint_hash(fingerprint),
-            "hash_version": HASH_VERSION,
-            "data_fingerprint": fingerprint,
-            "contexts_sha256": contexts_digest,
-            "seed": spec.seed,
-            "created_at": time.time(),
-            "versions": {
-                p: _version(p) for p in ("synloom", "torch", "transformers", "datasets", "pydantic")
-            }
-            | {"python": platform.python_version()},
+    manifest = Manifest(
+        spec=spec_to_dict(spec),
+        spec_hash=fingerprint_hash(fingerprint),
+        hash_version=HASH_VERSION,
+        data_fingerprint=fingerprint,
+        contexts_sha256=contexts_digest,
+        seed=spec.seed,
+        created_at=time.time(),
+        versions={
+            p: _version(p) for p in ("synloom", "torch", "transformers", "datasets", "pydantic")
         }
+        | {"python": platform.python_version()},
     )
+    store.write_manifest(manifest.values())
 
 
 def _check_v2(store, spec, existing, fingerprint, contexts_digest) -> None:

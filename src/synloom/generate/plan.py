@@ -11,7 +11,6 @@ from synloom.backends.base import GenerationParams
 from synloom.generate.seeds import derive_seed
 from synloom.prompts import PromptBuilder
 from synloom.spec import TaskSpec
-from synloom.spec.task import TaskKind
 from synloom.store import PlannedRequest
 
 CONTEXT_STAGE = "context"
@@ -111,7 +110,7 @@ def plan_round(
 ) -> list[PlannedRequest]:
     """Plan round `rnd`: `counts[label]` requests per label, interleaved, cut into batches."""
     builder = PromptBuilder(spec)
-    is_pair = spec.task.kind == TaskKind.TEXT_PAIR_CLASSIFICATION
+    is_pair = spec.is_pair
     order: list[tuple[str | None, int]] = []
     for i in range(max(counts.values(), default=0)):
         order.extend((label, i) for label in stage.labels if i < counts.get(label, 0))
@@ -151,7 +150,6 @@ def plan_round(
                 prompt=prompt,
                 context=context,
                 seed=derive_seed(spec.seed, req_id),
-                batch_seed=derive_seed(spec.seed, stage.name, rnd, "batch", batch),
                 params=stage.params.to_json(),
                 meta=meta,
             )

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from synloom.store.schema import RequestStatus
+
 if TYPE_CHECKING:
     from synloom.store import RunStore
 
@@ -48,9 +50,8 @@ def round_stop(store: RunStore, stage: str, rnd: int, *, failures_stop: bool = T
     if accepted:
         return None
     planned, failed = db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'failed'), 0) FROM requests"
-        " WHERE stage = ? AND round = ?",
-        (stage, rnd),
+        "SELECT COUNT(*), COALESCE(SUM(status = ?), 0) FROM requests WHERE stage = ? AND round = ?",
+        (RequestStatus.FAILED, stage, rnd),
     ).fetchone()
     if planned and failed == planned:
         if not failures_stop:

@@ -1,6 +1,7 @@
 """Small, model-free summaries kept with the scores so a report can plot without any model.
 
-- `length_counts`: words per sample, counted per label (the histogram's raw material);
+- `length_counts`: words (`synloom.quality.tokens.words`) per sample, counted per label (the
+  histogram's raw material);
 - `embedding_map`: a 2-D PCA projection of synthetic and real embeddings (at most
   `max_points` per side, seeded subsample), with each point's label and a short text.
 """
@@ -10,6 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from synloom.quality.tokens import word_count
+from synloom.sampling import subsample_indices
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -17,11 +21,6 @@ if TYPE_CHECKING:
 
 MAX_POINTS = 2000
 TEXT_CHARS = 120
-
-
-def word_count(text: str) -> int:
-    """Whitespace-separated words: the unit of the report's length histograms."""
-    return len(text.split())
 
 
 def length_counts(texts: Sequence[str], labels: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -62,10 +61,7 @@ def embedding_map(
         )
     picked = {}
     for side, (emb, _, _) in sides.items():
-        n = len(emb)
-        picked[side] = (
-            np.arange(n) if n <= max_points else np.sort(rng.choice(n, max_points, replace=False))
-        )
+        picked[side] = subsample_indices(len(emb), max_points, rng)
     stacked = np.vstack([sides[s][0][picked[s]] for s in sides])
     centered = stacked - stacked.mean(axis=0)
     _, sing, vt = np.linalg.svd(centered, full_matrices=False)

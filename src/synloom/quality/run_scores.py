@@ -23,6 +23,7 @@ from synloom.quality.suite import score_dataset
 
 if TYPE_CHECKING:
     from synloom.backends.base import Backend
+    from synloom.backends.registry import BackendHandle
     from synloom.spec import TaskSpec
 
 DEFAULT_MAX_MODEL_SAMPLES = 200
@@ -46,24 +47,19 @@ class RunTexts:
 
 def read_run_texts(run_dir: str | Path) -> RunTexts:
     """The accepted samples and the spec of a run; a SynloomError when there is nothing to score."""
-    from synloom.spec.io import parse_spec
-    from synloom.store import RunStore
+    from synloom.store import open_run
 
-    with RunStore(run_dir) as store:
-        manifest = store.manifest()
-        samples = store.accepted()
-    if "spec" not in manifest:
-        raise SynloomError(f"{run_dir}: the run manifest holds no spec")
-    spec = parse_spec(manifest["spec"], source=f"{run_dir} manifest", check_files=False)
-    if len(samples) < 2:
+    run = open_run(run_dir)
+    spec = run.spec
+    if len(run.samples) < 2:
         raise SynloomError(
-            f"{run_dir}: the run has {len(samples)} accepted sample(s); scoring needs at least 2"
+            f"{run_dir}: the run has {len(run.samples)} accepted sample(s); scoring needs at least 2"
         )
-    is_pair = any(s.text_b is not None for s in samples)
+    is_pair = run.is_pair
     return RunTexts(
         spec=spec,
-        texts=[(s.text_b or "") if is_pair else s.text for s in samples],
-        labels=[s.label for s in samples],
+        texts=run.texts,
+        labels=run.sample_labels,
         seed_texts=[(e.text_b or e.text) if is_pair else e.text for e in spec.seed_examples],
         is_pair=is_pair,
     )
@@ -97,11 +93,11 @@ def score_run(
         from synloom.embeddings import embed_texts as embed
     cached = _CachingEmbed(embed)
 
-    lm, owned, why_not = None, False, None
+    lm, handle, why_not = None, None, None
     if max_model_samples <= 0:
         why_not = "disabled (--max-model-samples 0)"
     else:
-        lm, owned, why_not = _open_scorer(run.spec, backend)
+        lm, handle, why_not = _open_scorer(run.spec, backend)
     try:
         result = score_dataset(
             run.texts,
@@ -115,8 +111,8 @@ def score_run(
             seed=seed,
         )
     finally:
-        if owned and lm is not None:
-            lm.close()
+        if handle is not None:
+            handle.close()
     for name in LM_METRICS:
         if why_not and name in result["skipped"]:
             result["skipped"][name] = why_not
@@ -146,7 +142,7 @@ def score_run(
         "reference": reference_source,
         "n_reference": len(ref_rows) if ref_rows else 0,
         "n_seed_texts": len(run.seed_texts),
-        "scorer": getattr(lm, "model_name", getattr(lm, "name", None)),
+        "scorer": None if lm is None else lm.model_name,
         "is_pair": run.is_pair,
         "scored_at": time.time(),
         "duration_s": round(time.perf_counter() - start, 3),
@@ -169,24 +165,25 @@ def _reference_rows(rows: Sequence[Mapping[str, Any]], is_pair: bool) -> list[di
     return out
 
 
-def _open_scorer(spec: TaskSpec, backend: Backend | None) -> tuple[Any, bool, str | None]:
-    """(backend, owned, why not): a backend whose `score` works on a one-token probe."""
-    owned = backend is None
-    if owned:
-        from synloom.backends.registry import load_backend
+def _open_scorer(
+    spec: TaskSpec, given: Backend | None
+) -> tuple[Backend | None, BackendHandle | None, str | None]:
+    """(backend, its handle, why not): a backend whose `score` works on a one-token probe; the
+    handle closes it when it was built here (a `given` one stays open)."""
+    from synloom.backends.registry import BackendHandle
 
-        try:
-            backend = load_backend(spec.backend)
-        except (BackendError, OSError) as exc:
-            return None, False, f"backend {spec.backend.type!r} could not be loaded: {exc}"
+    handle = BackendHandle(spec.backend, given)
+    try:
+        backend = handle.get()
+    except (BackendError, OSError) as exc:
+        return None, None, f"backend {spec.backend.type!r} could not be loaded: {exc}"
     try:
         backend.score(["\n"], [" ok"])
     except (BackendError, OSError) as exc:
-        if owned:
-            backend.close()
-        name = getattr(backend, "name", type(backend).__name__)
-        return None, False, f"backend {name!r} cannot score log-probs ({exc or 'not supported'})"
-    return backend, owned, None
+        handle.close()
+        why = f"cannot score log-probs ({exc or 'not supported'})"
+        return None, None, f"backend {backend.name!r} {why}"
+    return backend, handle, None
 
 
 class _CachingEmbed:

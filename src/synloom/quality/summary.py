@@ -1,8 +1,9 @@
 """One display row per stored metric: headline value, direction mark and the secondary numbers.
 
 `score_dataset` returns each metric's full result (a number or a dict); a table needs one number
-per line and which way is better. The direction comes from the metric's `MetricInfo`, so the
-terminal table of `synloom score` and the HTML report show the same marks.
+per line and which way is better. Both come from the registered metrics' `MetricInfo`s
+(`headline`, `label`, `better`), so the terminal table of `synloom score` and the HTML report
+show the same rows and marks.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from synloom.quality.info import Direction, get_metric
+from synloom.quality.info import Direction, MetricInfo
+from synloom.quality.registry import get_metric, registered
 
 MARKS: dict[str, str] = {
     "higher": "↑ better",
@@ -20,26 +22,16 @@ MARKS: dict[str, str] = {
     "none": "",
 }
 
+
+def headlines() -> dict[str, list[tuple[str, MetricInfo]]]:
+    """suite result name -> its table rows (row name, info), from the registered metrics."""
+    return {metric.name: metric.rows() for metric in registered() if metric.compute is not None}
+
+
 # suite result name -> [(row name, MetricInfo name, headline key or None for a scalar result)]
-HEADLINES: dict[str, list[tuple[str, str, str | None]]] = {
-    "distinct_n": [("distinct_n (mean of n=1..4)", "distinct_n", "mean")],
-    "self_bleu": [("self_bleu (BLEU-4)", "self_bleu", "self_bleu_4")],
-    "ingf": [("ingf (n=1)", "ingf", "ingf_1")],
-    "vocabulary_size": [("vocabulary_size", "vocabulary_size", None)],
-    "compression_ratio": [("compression_ratio", "compression_ratio", None)],
-    "vendi_ngram": [("vendi_ngram", "vendi_ngram", "score")],
-    "vendi_embedding": [("vendi_embedding", "vendi_embedding", "score")],
-    "aps": [("aps_intra", "aps_intra", "intra"), ("aps_inter", "aps_inter", "inter")],
-    "oracle_agreement": [("oracle_agreement", "oracle_agreement", "agreement")],
-    "relabel_agreement": [("relabel_agreement", "relabel_agreement", "agreement")],
-    "perplexity": [("perplexity (mean)", "perplexity", "mean")],
-    "mauve": [("mauve", "mauve", "mauve")],
-    "frechet_distance": [("frechet_distance", "frechet_distance", None)],
-    "length_distance": [("length_distance (W1, words)", "length_distance", "wasserstein")],
-    "label_distance": [("label_distance (TV)", "label_distance", "total_variation")],
-    "leakage_seed": [("leakage vs seed examples", "leakage", "leak_rate")],
-    "leakage_reference": [("leakage vs reference", "leakage", "leak_rate")],
-    "dcr": [("dcr (median ratio to holdout)", "dcr", "ratio")],
+HEADLINES = {
+    name: [(row, info.name, info.headline) for row, info in rows]
+    for name, rows in headlines().items()
 }
 # Bookkeeping entries of the suite, not metrics.
 NOT_METRICS = frozenset({"embed", "embed_reference"})
@@ -86,39 +78,48 @@ def summarize(
     metrics: Mapping[str, Any], skipped: Mapping[str, str] | None = None
 ) -> list[MetricRow]:
     """Rows for every metric result (in suite order), then one per skipped metric."""
+    known = headlines()
     rows: list[MetricRow] = []
     for name, result in metrics.items():
         if name in NOT_METRICS:
             continue
-        for row_name, info_name, key in HEADLINES.get(name, [(name, name, None)]):
-            better, family = _direction(info_name)
+        for row_name, info in known.get(name) or [(name, _info(name))]:
+            key = info.headline if info else None
             value = _headline(result, key)
             rows.append(
                 MetricRow(
                     name=row_name,
-                    metric=info_name,
-                    family=family,
+                    metric=info.name if info else name,
+                    family=info.family if info else "",
                     value=value,
-                    better=better,
+                    better=info.better if info else "none",
                     details=_details(result, key),
                     note="" if value is not None else "no number in the result",
                 )
             )
     for name, why in (skipped or {}).items():
-        info_name = HEADLINES.get(name, [(name, name, None)])[0][1]
-        better, family = _direction(info_name)
-        rows.append(MetricRow(name, info_name, family, None, better, note=f"skipped: {why}"))
+        info = known[name][0][1] if name in known else _info(name)
+        rows.append(
+            MetricRow(
+                name,
+                info.name if info else name,
+                info.family if info else "",
+                None,
+                info.better if info else "none",
+                note=f"skipped: {why}",
+            )
+        )
     return rows
 
 
-def _direction(info_name: str) -> tuple[Direction, str]:
+def _info(name: str) -> MetricInfo | None:
+    """The description called `name` when there is one (results the registry does not run)."""
     from synloom.errors import SynloomError
 
     try:
-        info = get_metric(info_name)
+        return get_metric(name)
     except SynloomError:
-        return "none", ""
-    return info.better, info.family
+        return None
 
 
 def _headline(result: Any, key: str | None) -> float | None:

@@ -41,20 +41,32 @@ from synloom.report.svg import (
 MAX_LEAKS_SHOWN = 25
 
 
+# Each section's heading by its id, in page order: the one place the titles are written.
+TITLES: dict[str, str] = {
+    "overview": "Run overview",
+    "metrics": "Quality metrics",
+    "labels": "Label balance",
+    "lengths": "Length distribution",
+    "embedding": "Embedding map",
+    "rejections": "Rejections",
+    "leakage": "Leaked samples",
+    "evaluation": "Evaluation on real data",
+}
+
+
 def overview_section(data: ReportData) -> Section:
     spec, manifest, c = data.spec, data.manifest, data.counts
-    backend = spec.get("backend", {})
-    generator = " ".join(str(backend.get(k)) for k in ("type", "model") if backend.get(k))
-    scored = data.scores["settings"].get("scored_at") if data.scores else None
+    generator = " ".join(v for v in (spec.backend.type, spec.backend.model) if v)
+    scored = data.scores.settings.scored_at if data.scores else None
     facts = [
         ("run", data.name),
         ("directory", str(data.run_dir)),
-        ("spec hash", manifest.get("spec_hash") or "—"),
-        ("task", f"{spec.get('task', {}).get('kind', '—')}: {', '.join(data.labels)}"),
-        ("recipe", str(spec.get("recipe", {}).get("type", "—"))),
+        ("spec hash", manifest.spec_hash or "—"),
+        ("task", f"{spec.task.kind or '—'}: {', '.join(data.labels)}"),
+        ("recipe", spec.recipe.type or "—"),
         ("generator", generator or "—"),
-        ("seed", str(manifest.get("seed", "—"))),
-        ("generated", format_time(manifest.get("created_at"))),
+        ("seed", "—" if manifest.seed is None else str(manifest.seed)),
+        ("generated", format_time(manifest.created_at)),
         ("scored", format_time(scored) if scored else "not yet (synloom score)"),
         ("report built", format_time(time.time())),
     ]
@@ -64,11 +76,11 @@ def overview_section(data: ReportData) -> Section:
         f'<div class="what">{key}</div></div>'
         for key in ("accepted", "rejected", "failed", "unfinished", "planned")
     )
-    return Section("overview", "Run overview", f'<div class="tiles">{tiles}</div><dl>{dl}</dl>')
+    return Section("overview", TITLES["overview"], f'<div class="tiles">{tiles}</div><dl>{dl}</dl>')
 
 
 def metrics_section(data: ReportData) -> Section:
-    title = "Quality metrics"
+    title = TITLES["metrics"]
     if data.scores is None:
         return Section(
             "metrics",
@@ -78,9 +90,9 @@ def metrics_section(data: ReportData) -> Section:
                 f"synloom score {data.run_dir} --reference REAL.jsonl",
             ),
         )
-    s = data.scores["settings"]
+    s = data.scores.settings
     rows = []
-    for row in summarize(data.scores["metrics"], data.scores["skipped"]):
+    for row in summarize(data.scores.metrics, data.scores.skipped):
         cls = ' class="skipped"' if row.skipped else ""
         rows.append(
             f"<tr{cls}><td>{escape(row.family)}</td><td>{escape(row.name)}</td>"
@@ -92,20 +104,19 @@ def metrics_section(data: ReportData) -> Section:
         f"<th>{h}</th>" for h in ("family", "metric", "value", "better", "details / why skipped")
     )
     table = f'<table class="metrics"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-    lm = s.get("scorer") or "none"
     note = (
-        f"{format_number(data.scores.get('n_samples'))} samples scored on {format_time(s.get('scored_at'))}"
-        f" in {s.get('duration_s', 0):.1f} s; reference: {s.get('reference') or 'none'}"
-        f" ({format_number(s.get('n_reference', 0))} rows); seed examples:"
-        f" {format_number(s.get('n_seed_texts', 0))}; LM for perplexity/relabel: {lm}"
-        f" (at most {format_number(s.get('max_model_samples'))} samples)."
+        f"{format_number(data.scores.n_samples)} samples scored on {format_time(s.scored_at)}"
+        f" in {s.duration_s:.1f} s; reference: {s.reference or 'none'}"
+        f" ({format_number(s.n_reference)} rows); seed examples:"
+        f" {format_number(s.n_seed_texts)}; LM for perplexity/relabel: {s.scorer or 'none'}"
+        f" (at most {format_number(s.max_model_samples)} samples)."
     )
     marks = "↑ better: higher is better; ↓ better: lower is better."
     return Section("metrics", title, f'<p class="note">{escape(note)} {escape(marks)}</p>{table}')
 
 
 def labels_section(data: ReportData) -> Section:
-    title = "Label balance"
+    title = TITLES["labels"]
     if not data.labels:
         return Section("labels", title, missing_note("The run has no labels."))
     series: dict[str, list[float]] = {}
@@ -141,7 +152,7 @@ def labels_section(data: ReportData) -> Section:
 
 
 def lengths_section(data: ReportData) -> Section:
-    title = "Length distribution"
+    title = TITLES["lengths"]
     if not data.texts:
         return Section("lengths", title, missing_note("The run has no accepted samples."))
     synthetic = int_keys(length_counts(data.texts, data.sample_labels))
@@ -184,8 +195,8 @@ def lengths_section(data: ReportData) -> Section:
 
 
 def embedding_section(data: ReportData) -> Section:
-    title = "Embedding map"
-    emap = (data.scores or {}).get("plot_data", {}).get("embedding_map")
+    title = TITLES["embedding"]
+    emap = data.scores.plot_data.embedding_map if data.scores else None
     if not emap:
         return Section(
             "embedding",
@@ -246,7 +257,7 @@ def embedding_section(data: ReportData) -> Section:
 
 
 def rejections_section(data: ReportData) -> Section:
-    title = "Rejections"
+    title = TITLES["rejections"]
     parts = []
     if not data.rejection_reasons:
         parts.append('<p class="note">No sample was rejected.</p>')
@@ -286,7 +297,7 @@ def rejections_section(data: ReportData) -> Section:
 
 
 def leakage_section(data: ReportData) -> Section:
-    title = "Leaked samples"
+    title = TITLES["leakage"]
     if data.scores is None:
         return Section(
             "leakage",
@@ -299,9 +310,9 @@ def leakage_section(data: ReportData) -> Section:
     parts = []
     for key, what in (("leakage_seed", "seed examples"), ("leakage_reference", "reference data")):
         parts.append(f"<h3>Against the {escape(what)}</h3>")
-        result = data.scores["metrics"].get(key)
+        result = data.scores.metrics.get(key)
         if result is None:
-            why = data.scores["skipped"].get(key, "not computed")
+            why = data.scores.skipped.get(key, "not computed")
             parts.append(f'<p class="missing">{escape(f"Not measured: {why}.")}</p>')
             continue
         leaks = result.get("leaks", [])
@@ -325,7 +336,7 @@ def leakage_section(data: ReportData) -> Section:
 
 
 def evaluation_section(data: ReportData) -> Section:
-    title = "Evaluation on real data"
+    title = TITLES["evaluation"]
     if data.evaluation is None:
         message = data.evaluation_problem or "No evaluation.json in the run directory."
         return Section(
@@ -334,27 +345,26 @@ def evaluation_section(data: ReportData) -> Section:
             missing_note(message, f"synloom evaluate {data.run_dir} --test REAL_TEST.jsonl"),
         )
     ev = data.evaluation
-    labels = [str(lab) for lab in ev.get("labels", [])]
     rows, matrices = [], []
-    for row in ev["rows"]:
-        seeds = row.get("seeds") or []
+    for row in ev.rows:
+        seeds = row.seeds
         rows.append(
             [
-                escape(str(row.get("setting"))),
-                escape(str(row.get("model"))),
-                format_number(row.get("n_train")) if row.get("n_train") is not None else "—",
-                format_number(row.get("n_test")),
+                escape(str(row.setting)),
+                escape(str(row.model)),
+                format_number(row.n_train) if row.n_train is not None else "—",
+                format_number(row.n_test),
                 escape(",".join(map(str, seeds)) or "—"),
-                mean_pm(row.get("accuracy"), row.get("accuracy_std"), len(seeds)),
-                mean_pm(row.get("macro_f1"), row.get("macro_f1_std"), len(seeds)),
+                mean_pm(row.accuracy, row.accuracy_std, len(seeds)),
+                mean_pm(row.macro_f1, row.macro_f1_std, len(seeds)),
             ]
         )
-        confusion = row_confusion(row.get("details", {}))
+        confusion = row_confusion(row.details)
         if confusion:
-            matrices.append(confusion_table(str(row.get("setting")), confusion, labels))
-    test = ev.get("test_source") or "—"
-    gold = ev.get("gold_source") or "—"
-    note = f"test data: {test}; gold training data: {gold}; computed {format_time(ev.get('created_at'))}."
+            matrices.append(confusion_table(str(row.setting), confusion, ev.labels))
+    test = ev.test_source or "—"
+    gold = ev.gold_source or "—"
+    note = f"test data: {test}; gold training data: {gold}; computed {format_time(ev.created_at)}."
     table = html_table(
         ["setting", "model", "n_train", "n_test", "seeds", "accuracy", "macro-F1"], rows, "eval"
     )
@@ -377,16 +387,7 @@ SECTIONS: tuple[Callable[[ReportData], Section], ...] = (
     leakage_section,
     evaluation_section,
 )
-SECTION_TITLES: tuple[str, ...] = (
-    "Run overview",
-    "Quality metrics",
-    "Label balance",
-    "Length distribution",
-    "Embedding map",
-    "Rejections",
-    "Leaked samples",
-    "Evaluation on real data",
-)
+SECTION_TITLES: tuple[str, ...] = tuple(TITLES.values())
 
 
 def build_sections(data: ReportData) -> list[Section]:
@@ -394,5 +395,5 @@ def build_sections(data: ReportData) -> list[Section]:
 
 
 def _reference_lengths(data: ReportData) -> dict[str, dict[int, int]]:
-    lengths = (data.scores or {}).get("plot_data", {}).get("lengths", {})
-    return int_keys(lengths.get("reference") or {})
+    lengths = data.scores.plot_data.lengths if data.scores else None
+    return int_keys(lengths.reference or {}) if lengths else {}

@@ -132,7 +132,7 @@ class TaskSpec(SpecModel):
 
     def _check_recipe(self, names: list[str]) -> None:
         recipe = self.recipe
-        is_pair = self.task.kind == TaskKind.TEXT_PAIR_CLASSIFICATION
+        is_pair = self.is_pair
         has_contexts = bool(recipe.contexts) or recipe.contexts_file is not None
         if recipe.context_stage is not None and has_contexts:
             raise ValueError(
@@ -185,3 +185,8 @@ class TaskSpec(SpecModel):
     @property
     def label_names(self) -> list[str]:
         return [label.name for label in self.labels]
+
+    @property
+    def is_pair(self) -> bool:
+        """Whether samples are sentence pairs: a given first text and a generated second one."""
+        return self.task.kind == TaskKind.TEXT_PAIR_CLASSIFICATION

@@ -12,17 +12,26 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from synloom.errors import StoreError
 from synloom.store.connect import connect_reader, connect_writer, sqlite_error
 from synloom.store.lock import LOCK_FILE, RunLock, check_not_locked
-from synloom.store.schema import SCHEMA_VERSION
+from synloom.store.schema import (
+    FINISHED,
+    SCHEMA_VERSION,
+    UNFINISHED,
+    UNUSED_BATCH_SEED,
+    OutputStatus,
+    RequestStatus,
+)
 
 STORE_FILE = "run.sqlite"
+_IN_UNFINISHED = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"  # SQL: status IN ...
+_IN_FINISHED = "(" + ", ".join(f"'{s}'" for s in FINISHED) + ")"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,9 +82,28 @@ class PlannedRequest:
     prompt: str
     context: str | None
     seed: int
-    batch_seed: int
     params: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One request's parsed completion, as `record_output` stores it: a candidate with its
+    text(s) (`text_b` for pairs), or rejected with `reason` and `detail`; the raw text is kept
+    either way."""
+
+    raw_text: str
+    completion: str
+    finish_reason: str
+    n_tokens: int
+    status: OutputStatus
+    text: str | None = None
+    text_b: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", OutputStatus(self.status))
 
 
 @dataclass(frozen=True)
@@ -210,7 +238,7 @@ class RunStore:
                         json.dumps(r.meta, sort_keys=True),
                         json.dumps(r.params),
                         r.seed,
-                        r.batch_seed,
+                        UNUSED_BATCH_SEED,
                         now,
                     )
                     for r in requests
@@ -228,20 +256,24 @@ class RunStore:
         )
 
     @_reading
-    def requests(self, stage: str, rnd: int, status: str | None = None) -> list[PlannedRequest]:
+    def requests(
+        self, stage: str, rnd: int, status: RequestStatus | Literal["unfinished"] | None = None
+    ) -> list[PlannedRequest]:
+        """A round's requests in plan order; `status` keeps one status, or "unfinished" (planned
+        or sent: what a rerun sends)."""
         sql = (
-            "SELECT id, stage, round, idx, batch, label, prompt, context, seed, batch_seed, params,"
+            "SELECT id, stage, round, idx, batch, label, prompt, context, seed, params,"
             " meta FROM requests WHERE stage = ? AND round = ?"
         )
         args: list[Any] = [stage, rnd]
         if status == "unfinished":
-            sql += " AND status IN ('planned', 'sent')"
+            sql += f" AND status IN {_IN_UNFINISHED}"
         elif status is not None:
             sql += " AND status = ?"
-            args.append(status)
+            args.append(RequestStatus(status))
         rows = self.db.execute(sql + " ORDER BY idx", args).fetchall()
         return [
-            PlannedRequest(*row[:10], params=json.loads(row[10]), meta=json.loads(row[11]))
+            PlannedRequest(*row[:9], params=json.loads(row[9]), meta=json.loads(row[10]))
             for row in rows
         ]
 
@@ -250,27 +282,30 @@ class RunStore:
         now = time.time()
         with self.transaction():
             self.db.executemany(
-                "UPDATE requests SET status = 'sent', attempts = attempts + 1, sent_at = ?"
-                " WHERE id = ? AND status IN ('planned', 'sent')",
+                f"UPDATE requests SET status = '{RequestStatus.SENT}', attempts = attempts + 1,"
+                f" sent_at = ? WHERE id = ? AND status IN {_IN_UNFINISHED}",
                 [(now, i) for i in ids],
             )
 
     @_writing
     def record_failure(self, request_id: str, error: str) -> None:
         self.db.execute(
-            "UPDATE requests SET status = 'failed', error = ?, finished_at = ?"
-            " WHERE id = ? AND status IN ('planned', 'sent')",
+            f"UPDATE requests SET status = '{RequestStatus.FAILED}', error = ?, finished_at = ?"
+            f" WHERE id = ? AND status IN {_IN_UNFINISHED}",
             (error, time.time(), request_id),
         )
 
     @_writing
-    def record_output(self, request_id: str, out: dict[str, Any]) -> None:
+    def record_output(self, request_id: str, out: Output | Mapping[str, Any]) -> None:
         """Insert one parsed output and mark its request done (call inside a transaction).
-        A request that already finished is refused: its outcome is never replaced."""
+        A request that already finished is refused: its outcome is never replaced. A mapping
+        with `Output`'s fields is accepted too (rows written by hand, as in test fixtures)."""
+        if not isinstance(out, Output):
+            out = Output(**out)
         now = time.time()
         moved = self.db.execute(
-            "UPDATE requests SET status = 'done', finished_at = ?"
-            " WHERE id = ? AND status IN ('planned', 'sent')",
+            f"UPDATE requests SET status = '{RequestStatus.DONE}', finished_at = ?"
+            f" WHERE id = ? AND status IN {_IN_UNFINISHED}",
             (now, request_id),
         ).rowcount
         if moved != 1:
@@ -283,15 +318,15 @@ class RunStore:
             " reason, detail, text, text_b, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 request_id,
-                out["raw_text"],
-                out["completion"],
-                out["finish_reason"],
-                out["n_tokens"],
-                out["status"],
-                out.get("reason"),
-                out.get("detail"),
-                out.get("text"),
-                out.get("text_b"),
+                out.raw_text,
+                out.completion,
+                out.finish_reason,
+                out.n_tokens,
+                out.status,
+                out.reason,
+                out.detail,
+                out.text,
+                out.text_b,
                 now,
             ),
         )
@@ -301,20 +336,24 @@ class RunStore:
         """(id, label, text, text_b) of a round's parsed-but-unfinalized outputs, in plan order."""
         return self.db.execute(
             "SELECT r.id, r.label, o.text, o.text_b FROM outputs o JOIN requests r"
-            " ON r.id = o.request_id WHERE r.stage = ? AND r.round = ? AND o.status = 'candidate'"
+            " ON r.id = o.request_id WHERE r.stage = ? AND r.round = ? AND o.status = ?"
             " ORDER BY r.idx",
-            (stage, rnd),
+            (stage, rnd, OutputStatus.CANDIDATE),
         ).fetchall()
 
     @_writing
-    def set_status(
-        self,
-        request_id: str,
-        status: str,
-        reason: str | None = None,
-        detail: str | None = None,
-        dup_of: str | None = None,
+    def accept(self, request_id: str) -> None:
+        """Finalize a candidate as accepted."""
+        self._set_status(request_id, OutputStatus.ACCEPTED, None, None, None)
+
+    @_writing
+    def reject(
+        self, request_id: str, reason: str, detail: str | None = None, dup_of: str | None = None
     ) -> None:
+        """Finalize a candidate as rejected, with why (and the id it duplicates, if any)."""
+        self._set_status(request_id, OutputStatus.REJECTED, reason, detail, dup_of)
+
+    def _set_status(self, request_id, status, reason, detail, dup_of) -> None:
         self.db.execute(
             "UPDATE outputs SET status = ?, reason = ?, detail = ?, dup_of = ? WHERE request_id = ?",
             (status, reason, detail, dup_of, request_id),
@@ -367,12 +406,12 @@ class RunStore:
         )
         return {
             "planned": sum(req.values()),
-            "done": req["done"],
-            "failed": req["failed"],
-            "unfinished": req["planned"] + req["sent"],
-            "accepted": out["accepted"],
-            "rejected": out["rejected"],
-            "candidate": out["candidate"],
+            "done": req[RequestStatus.DONE],
+            "failed": req[RequestStatus.FAILED],
+            "unfinished": sum(req[s] for s in UNFINISHED),
+            "accepted": out[OutputStatus.ACCEPTED],
+            "rejected": out[OutputStatus.REJECTED],
+            "candidate": out[OutputStatus.CANDIDATE],
         }
 
     @_reading
@@ -404,7 +443,7 @@ class RunStore:
         )
         done = dict(
             self.db.execute(
-                "SELECT label, COUNT(*) FROM requests WHERE stage = ? AND status IN ('done','failed')"
+                f"SELECT label, COUNT(*) FROM requests WHERE stage = ? AND status IN {_IN_FINISHED}"
                 " GROUP BY label",
                 (stage,),
             ).fetchall()

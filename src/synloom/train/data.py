@@ -18,6 +18,8 @@ from synloom.errors import SynloomError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from synloom.store import Run
+
 TEXT_FIELDS = ("text", "sentence", "sentence1", "premise", "question1", "question", "text_a")
 TEXT_B_FIELDS = ("text_b", "sentence2", "hypothesis", "question2", "text_pair")
 LABEL_FIELDS = ("label", "labels")
@@ -169,13 +171,15 @@ class LabeledData:
         return cls.from_records(rows, source=str(path), **fields)
 
     @classmethod
-    def from_run(cls, run_dir: str | Path, *, stage: str = "sample") -> LabeledData:
-        """The accepted samples of a synloom run directory. A `weight` in every sample's meta
-        (written by curation) becomes the per-sample weight."""
-        from synloom.store import RunStore
+    def from_run(cls, run: str | Path | Run, *, stage: str = "sample") -> LabeledData:
+        """The accepted samples of a synloom run directory (or of a `Run` already opened, whose
+        own stage counts). A `weight` in every sample's meta (written by curation) becomes the
+        per-sample weight."""
+        from synloom.store import Run, open_run
 
-        with RunStore(run_dir) as store:
-            samples = store.accepted(stage)
+        if not isinstance(run, Run):
+            run = open_run(run, stage=stage)
+        samples, run_dir = run.samples, run.run_dir
         if not samples:
             raise SynloomError(f"{run_dir}: the run has no accepted samples yet")
         pairs = [s.text_b is not None for s in samples]

@@ -14,16 +14,15 @@ counts the inputs that were cut, for the training set and the last predicted set
 
 from __future__ import annotations
 
-import math
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from synloom.devices import resolve_device
-from synloom.embeddings import DEFAULT_EMBEDDER
 from synloom.errors import SynloomError
 from synloom.train.base import TaskModel, check_trainable
-from synloom.train.losses import LOSSES
+from synloom.train.finetune_config import FineTuneConfig
+from synloom.train.loop import train_classifier
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,45 +32,7 @@ if TYPE_CHECKING:
     from synloom.batching import Truncation
     from synloom.train.data import LabeledData
 
-
-@dataclass(frozen=True)
-class FineTuneConfig:
-    """Hyper-parameters; defaults sized for 2 CPU cores and a few hundred samples."""
-
-    encoder: str = DEFAULT_EMBEDDER
-    max_length: int = 64
-    batch_size: int = 32
-    epochs: int = 3
-    learning_rate: float = 1e-4
-    head_learning_rate: float = 5e-3
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    dropout: float = 0.1
-    loss: str = "ce"  # "ce", "rce" or "sce"
-    label_smoothing: float = 0.0
-    sce_alpha: float = 0.1
-    sce_beta: float = 1.0
-    temporal_ensembling: bool = False
-    ensemble_momentum: float = 0.9
-    consistency_weight: float = 20.0
-    ensemble_interval: int | None = None  # steps between ensemble updates; None: one epoch
-    confidence_threshold: float | None = None
-    min_per_class: int = 16
-    few_shot_epochs: int = 10
-    after_few_shot_lr_scale: float = 0.5
-    device: str = "auto"  # see synloom.devices.resolve_device
-
-    def __post_init__(self) -> None:
-        if self.loss not in LOSSES:
-            raise SynloomError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise SynloomError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
-        if not 0.0 <= self.ensemble_momentum < 1.0:
-            raise SynloomError(f"ensemble_momentum must be in [0, 1), got {self.ensemble_momentum}")
-        if self.confidence_threshold is not None and not 0.0 <= self.confidence_threshold < 1.0:
-            raise SynloomError("confidence_threshold must be in [0, 1)")
-        if self.epochs < 1 or self.batch_size < 1 or self.max_length < 8:
-            raise SynloomError("epochs and batch_size must be >= 1 and max_length >= 8")
+__all__ = ["FineTuneClassifier", "FineTuneConfig"]
 
 
 class FineTuneClassifier(TaskModel):
@@ -96,8 +57,6 @@ class FineTuneClassifier(TaskModel):
     ) -> FineTuneClassifier:
         """Train on `train`; with `few_shot` (real examples), train on those first (FewGen)."""
         import torch
-
-        from synloom.train.loop import train_classifier
 
         check_trainable(train, self.name)
         if few_shot is not None:
@@ -242,7 +201,3 @@ def _build(cfg: FineTuneConfig, n_classes: int, pair: bool):
         return (hidden * weights).sum(1) / weights.sum(1).clamp_min(1.0)
 
     return tokenizer, MeanPoolClassifier()
-
-
-def steps_per_epoch(n: int, batch_size: int) -> int:
-    return max(1, math.ceil(n / batch_size))

@@ -8,22 +8,38 @@ from the samples the filter kept.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from synloom.train.finetune_config import FineTuneConfig, steps_per_epoch
 from synloom.train.losses import consistency_loss, supervised_loss
 from synloom.train.temporal import TemporalEnsemble, confidence_filter, ramp_weight
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from synloom.train.data import LabeledData
-    from synloom.train.finetune import FineTuneClassifier, FineTuneConfig
 
 NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight")
 
 
+class TrainableClassifier(Protocol):
+    """What the loop needs of a model (`FineTuneClassifier`), so the loop never imports it."""
+
+    module_: Any  # the torch module, trained in place
+    labels_: list[str]
+    kept_indices_: np.ndarray  # written: the samples the confidence filter kept
+
+    def encode(self, texts: list[str], texts_b: list[str] | None) -> dict[str, Any]: ...
+
+    def predict_proba(
+        self, texts: Sequence[str], texts_b: Sequence[str] | None = None
+    ) -> np.ndarray: ...
+
+
 def train_classifier(
-    model: FineTuneClassifier,
+    model: TrainableClassifier,
     data: LabeledData,
     cfg: FineTuneConfig,
     *,
@@ -34,8 +50,6 @@ def train_classifier(
 ) -> list[dict[str, float | str]]:
     """Train `model.module_` in place; return one log row per interval."""
     import torch
-
-    from synloom.train.finetune import steps_per_epoch
 
     module = model.module_
     rng = np.random.default_rng(seed)
@@ -98,7 +112,7 @@ def train_classifier(
 
 
 def _update_ensemble(
-    model: FineTuneClassifier,
+    model: TrainableClassifier,
     data: LabeledData,
     ensemble: TemporalEnsemble,
     targets: np.ndarray,

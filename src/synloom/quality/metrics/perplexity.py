@@ -16,13 +16,15 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
-from synloom.quality.scoring import ScoreFn, score_in_batches, text_truncator
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.logprobs import ScoreFn, score_in_batches, text_truncator
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -34,8 +36,10 @@ METRICS = (
         better="lower",
         citation="Jelinek et al., Perplexity—a measure of the difficulty of speech recognition "
         "tasks, JASA 1977",
-        function="synloom.quality.perplexity:perplexity",
+        function="synloom.quality.metrics.perplexity:perplexity",
         inputs=("token_logprobs",),
+        headline="mean",
+        label="perplexity (mean)",
     ),
 )
 
@@ -49,9 +53,6 @@ class PerplexityResult:
     n_tokens: int
     n_truncated: int = 0
     max_tokens: int | None = None
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def sample_perplexities(token_logprobs: Sequence[np.ndarray]) -> np.ndarray:
@@ -115,3 +116,12 @@ def score_perplexity(
     if cut is None:
         return result
     return replace(result, n_truncated=cut.n_truncated, max_tokens=cut.max_tokens)
+
+
+def _compute(inputs: ScoringInputs) -> dict:
+    """Perplexity of the LM-scored subsample, with its size (`n_scored`)."""
+    texts = inputs.model_texts
+    return asdict(score_perplexity(inputs.scorer, texts)) | {"n_scored": len(texts)}
+
+
+METRIC = Metric("perplexity", METRICS, needs=("scorer",), compute=_compute)

@@ -12,16 +12,18 @@ is O(n·d) instead of O(n²·d), and 100k samples take milliseconds.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
+from synloom.quality.info import Metric, MetricInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 _CITATION = (
     "Yu et al., Large Language Model as Attributed Training Data Generator: A Tale of "
@@ -36,8 +38,9 @@ METRICS = (
         range="[-1, 1], in practice [0, 1] for MiniLM",
         better="lower",
         citation=_CITATION,
-        function="synloom.quality.aps:aps",
+        function="synloom.quality.metrics.aps:aps",
         inputs=("embeddings", "labels"),
+        headline="intra",
     ),
     MetricInfo(
         name="aps_inter",
@@ -47,8 +50,9 @@ METRICS = (
         range="[-1, 1]",
         better="lower",
         citation=_CITATION,
-        function="synloom.quality.aps:aps",
+        function="synloom.quality.metrics.aps:aps",
         inputs=("embeddings", "labels"),
+        headline="inter",
     ),
 )
 
@@ -60,9 +64,6 @@ class ApsResult:
     overall: float | None  # all pairs of distinct samples, labels ignored
     per_label: dict[str, float]
     per_label_pair: dict[str, float]  # "a|b" with a < b
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def aps(embeddings: np.ndarray, labels: Sequence[str]) -> ApsResult:
@@ -103,3 +104,10 @@ def _unit_rows(embeddings: np.ndarray) -> np.ndarray:
     from synloom.quality.neighbors import unit_rows
 
     return unit_rows(embeddings, dtype="float64")
+
+
+def _compute(inputs: ScoringInputs) -> ApsResult:
+    return aps(inputs.embeddings, inputs.labels)
+
+
+METRIC = Metric("aps", METRICS, needs=("embeddings", "labels"), compute=_compute)

@@ -10,15 +10,17 @@ accuracy, so `oracle_accuracy` (on a real held-out split when given) is reported
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.confusion import LabelConfusion, label_confusion
-from synloom.quality.info import MetricInfo
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.metrics.confusion import LabelConfusion, label_confusion
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -30,8 +32,9 @@ METRICS = (
         better="higher",
         citation="Ye et al., ZeroGen: Efficient Zero-shot Learning via Dataset Generation, "
         "EMNLP 2022",
-        function="synloom.quality.oracle:oracle_agreement",
+        function="synloom.quality.metrics.oracle:oracle_agreement",
         inputs=("embeddings", "labels", "reference_embeddings", "reference_labels"),
+        headline="agreement",
     ),
 )
 
@@ -42,9 +45,6 @@ class OracleAgreement:
     confusion: LabelConfusion
     oracle_accuracy: float | None  # on the held-out real split, when one was given
     n_train: int
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def oracle_agreement(
@@ -82,3 +82,33 @@ def tfidf_features(real_texts: Sequence[str], *others: Sequence[str]):
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
     fitted = vectorizer.fit_transform(list(real_texts))
     return (fitted, *(vectorizer.transform(list(t)) for t in others))
+
+
+def _skip(inputs: ScoringInputs) -> str | None:
+    if len(set(inputs.reference_labels)) < 2:
+        return "reference data has fewer than two labels"
+    return None
+
+
+def _compute(inputs: ScoringInputs) -> OracleAgreement:
+    """Trained on the reference minus its holdout; the holdout gives the oracle's accuracy."""
+    ref, train, hold = inputs.reference_embeddings, inputs.train_idx, inputs.hold_idx
+    ref_labels = inputs.reference_labels
+    return oracle_agreement(
+        ref[train],
+        [ref_labels[i] for i in train],
+        inputs.embeddings,
+        inputs.labels,
+        ref[hold] if len(hold) else None,
+        [ref_labels[i] for i in hold] if len(hold) else None,
+        seed=inputs.seed,
+    )
+
+
+METRIC = Metric(
+    "oracle_agreement",
+    METRICS,
+    needs=("embeddings", "labels", "reference_embeddings"),
+    compute=_compute,
+    skip=_skip,
+)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from synloom.quality.info import MetricInfo
-from synloom.quality.tokens import ngrams, tokenize_all
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.tokens import ngrams, tokens_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -25,20 +27,27 @@ METRICS = (
         better="higher",
         citation="Li et al., A Diversity-Promoting Objective Function for Neural Conversation "
         "Models, NAACL 2016",
-        function="synloom.quality.distinct_n:distinct_ns",
+        function="synloom.quality.metrics.distinct_n:distinct_ns",
         inputs=("texts",),
+        headline="mean",
+        label="distinct_n (mean of n=1..4)",
     ),
 )
 
 
 def distinct_n(
-    texts: Sequence[str], n: int = 1, tokenizer: Callable[[str], list[str]] | None = None
+    texts: Sequence[str],
+    n: int = 1,
+    tokenizer: Callable[[str], list[str]] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
 ) -> float:
-    """Distinct / total n-grams over all texts; 0.0 when there are no n-grams."""
+    """Distinct / total n-grams over all texts; 0.0 when there are no n-grams.
+
+    `tokens`: the texts' token lists when already computed (then `tokenizer` is unused)."""
     seen: set[tuple[str, ...]] = set()
     total = 0
-    for tokens in tokenize_all(texts, tokenizer):
-        grams = ngrams(tokens, n)
+    for toks in tokens_of(texts, tokenizer, tokens):
+        grams = ngrams(toks, n)
         total += len(grams)
         seen.update(grams)
     return len(seen) / total if total else 0.0
@@ -48,13 +57,17 @@ def distinct_ns(
     texts: Sequence[str],
     ns: Sequence[int] = (1, 2, 3, 4),
     tokenizer: Callable[[str], list[str]] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
 ) -> dict[str, float]:
     """`distinct_<n>` for each n, plus `mean` over them."""
-    token_lists = tokenize_all(texts, tokenizer)
-    out = {f"distinct_{n}": distinct_n(token_lists, n, tokenizer=_identity) for n in ns}
+    token_lists = tokens_of(texts, tokenizer, tokens)
+    out = {f"distinct_{n}": distinct_n(texts, n, tokens=token_lists) for n in ns}
     out["mean"] = sum(out.values()) / len(ns)
     return out
 
 
-def _identity(tokens):  # token lists are already split
-    return list(tokens)
+def _compute(inputs: ScoringInputs) -> dict[str, float]:
+    return distinct_ns(inputs.texts, tokens=inputs.tokens)
+
+
+METRIC = Metric("distinct_n", METRICS, needs=("tokens",), compute=_compute)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import gzip
 from typing import TYPE_CHECKING
 
-from synloom.quality.info import MetricInfo
+from synloom.quality.info import Metric, MetricInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -25,7 +27,7 @@ METRICS = (
         range="(0, inf), about 2-4 for varied English sentences",
         better="lower",
         citation="Shaib et al., Standardizing the Measurement of Text Diversity, 2024",
-        function="synloom.quality.compression:compression_ratio",
+        function="synloom.quality.metrics.compression:compression_ratio",
         inputs=("texts",),
     ),
 )
@@ -37,3 +39,10 @@ def compression_ratio(texts: Sequence[str], level: int = 9) -> float:
     if not raw:
         return 0.0
     return len(raw) / len(gzip.compress(raw, compresslevel=level, mtime=0))
+
+
+def _compute(inputs: ScoringInputs) -> float:
+    return compression_ratio(inputs.texts)
+
+
+METRIC = Metric("compression_ratio", METRICS, needs=("texts",), compute=_compute)

@@ -19,10 +19,12 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
+from synloom.quality.info import Metric, MetricInfo
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -34,8 +36,9 @@ METRICS = (
         better="higher",
         citation="Pillutla et al., MAUVE: Measuring the Gap Between Neural Text and Human Text "
         "using Divergence Frontiers, NeurIPS 2021",
-        function="synloom.quality.mauve:mauve",
+        function="synloom.quality.metrics.mauve:mauve",
         inputs=("embeddings", "reference_embeddings"),
+        headline="mauve",
     ),
 )
 
@@ -48,9 +51,6 @@ class MauveResult:
     num_buckets: int
     p_hist: list[float]
     q_hist: list[float]
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def mauve(
@@ -175,3 +175,13 @@ def _kl(p: np.ndarray, q: np.ndarray) -> float:
         return float("inf")
     idx = np.logical_and(p != 0, q != 0)
     return float(np.sum(p[idx] * np.log(p[idx] / q[idx])))
+
+
+def _compute(inputs: ScoringInputs) -> dict:
+    """MAUVE on the suite's subsamples (at most `mauve_max_samples` per side), with their sizes."""
+    p_idx, q_idx = inputs.mauve_reference_idx, inputs.mauve_idx
+    result = mauve(inputs.reference_embeddings[p_idx], inputs.embeddings[q_idx])
+    return asdict(result) | {"n_reference": len(p_idx), "n_samples": len(q_idx)}
+
+
+METRIC = Metric("mauve", METRICS, needs=("embeddings", "reference_embeddings"), compute=_compute)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from synloom.quality.info import MetricInfo
-from synloom.quality.tokens import tokenize_all
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.tokens import tokens_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -23,7 +25,7 @@ METRICS = (
         better="higher",
         citation="Yu et al., Large Language Model as Attributed Training Data Generator, "
         "NeurIPS 2023",
-        function="synloom.quality.vocabulary:vocabulary_size",
+        function="synloom.quality.metrics.vocabulary:vocabulary_size",
         inputs=("texts",),
     ),
 )
@@ -33,11 +35,21 @@ def vocabulary_size(
     texts: Sequence[str],
     tokenizer: Callable[[str], list[str]] | None = None,
     words_only: bool = False,
+    tokens: Sequence[Sequence[str]] | None = None,
 ) -> int:
-    """Distinct tokens over all texts; `words_only` drops punctuation tokens."""
+    """Distinct tokens over all texts; `words_only` drops punctuation tokens.
+
+    `tokens`: the texts' token lists when already computed (then `tokenizer` is unused)."""
     vocab: set[str] = set()
-    for tokens in tokenize_all(texts, tokenizer):
-        vocab.update(tokens)
+    for toks in tokens_of(texts, tokenizer, tokens):
+        vocab.update(toks)
     if words_only:
         vocab = {t for t in vocab if any(ch.isalnum() for ch in t)}
     return len(vocab)
+
+
+def _compute(inputs: ScoringInputs) -> int:
+    return vocabulary_size(inputs.texts, tokens=inputs.tokens)
+
+
+METRIC = Metric("vocabulary_size", METRICS, needs=("tokens",), compute=_compute)

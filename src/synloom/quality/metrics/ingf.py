@@ -15,11 +15,13 @@ from collections import Counter
 from typing import TYPE_CHECKING, Literal
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
-from synloom.quality.tokens import ngrams, tokenize_all
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.tokens import ngrams, tokens_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -30,8 +32,10 @@ METRICS = (
         better="lower",
         citation="Yu et al., Large Language Model as Attributed Training Data Generator: A Tale "
         "of Diversity and Bias, NeurIPS 2023",
-        function="synloom.quality.ingf:ingf",
+        function="synloom.quality.metrics.ingf:ingf",
         inputs=("texts",),
+        headline="ingf_1",
+        label="ingf (n=1)",
     ),
 )
 
@@ -41,12 +45,22 @@ def ingf(
     n: int = 2,
     count: Literal["occurrences", "samples"] = "occurrences",
     tokenizer: Callable[[str], list[str]] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
 ) -> float:
-    """Mean frequency of the distinct n-grams; 0.0 when the corpus has no n-grams."""
+    """Mean frequency of the distinct n-grams; 0.0 when the corpus has no n-grams.
+
+    `tokens`: the texts' token lists when already computed (then `tokenizer` is unused)."""
     if count not in ("occurrences", "samples"):
         raise SynloomError(f"ingf count must be 'occurrences' or 'samples', not {count!r}")
     freq: Counter[tuple[str, ...]] = Counter()
-    for tokens in tokenize_all(texts, tokenizer):
-        grams = ngrams(tokens, n)
+    for toks in tokens_of(texts, tokenizer, tokens):
+        grams = ngrams(toks, n)
         freq.update(set(grams) if count == "samples" else grams)
     return sum(freq.values()) / len(freq) if freq else 0.0
+
+
+def _compute(inputs: ScoringInputs) -> dict[str, float]:
+    return {f"ingf_{n}": ingf(inputs.texts, n, tokens=inputs.tokens) for n in (1, 2, 3)}
+
+
+METRIC = Metric("ingf", METRICS, needs=("tokens",), compute=_compute)

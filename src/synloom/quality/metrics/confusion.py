@@ -7,11 +7,12 @@ columns the judge's; per label: n, agreement (= recall of the intended label) an
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
+from synloom.quality.classification import accuracy, confusion_counts
+from synloom.quality.info import Metric, MetricInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,7 +27,7 @@ METRICS = (
         better="none",
         citation="Ye et al., ZeroGen: Efficient Zero-shot Learning via Dataset Generation, "
         "EMNLP 2022",
-        function="synloom.quality.confusion:label_confusion",
+        function="synloom.quality.metrics.confusion:label_confusion",
         inputs=("labels", "judged_labels"),
     ),
 )
@@ -40,9 +41,6 @@ class LabelConfusion:
     per_label: dict[str, dict[str, float]]  # label -> n, agreement, precision
     n: int
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
 
 def label_confusion(
     intended: Sequence[str], judged: Sequence[str], labels: Sequence[str] | None = None
@@ -53,15 +51,12 @@ def label_confusion(
     if not intended:
         raise SynloomError("label agreement needs at least one sample")
     order = list(labels) if labels is not None else sorted(set(intended) | set(judged))
-    index = {name: i for i, name in enumerate(order)}
-    missing = (set(intended) | set(judged)) - set(index)
+    missing = (set(intended) | set(judged)) - set(order)
     if missing:
         raise SynloomError(f"labels not in the given label list: {sorted(missing)}")
-    matrix = [[0] * len(order) for _ in order]
-    for a, b in zip(intended, judged, strict=True):
-        matrix[index[a]][index[b]] += 1
+    matrix = confusion_counts(intended, judged, order)
     per_label = {}
-    for name, i in index.items():
+    for i, name in enumerate(order):
         row = sum(matrix[i])
         col = sum(r[i] for r in matrix)
         per_label[name] = {
@@ -69,5 +64,8 @@ def label_confusion(
             "agreement": matrix[i][i] / row if row else float("nan"),
             "precision": matrix[i][i] / col if col else float("nan"),
         }
-    hits = sum(matrix[i][i] for i in range(len(order)))
-    return LabelConfusion(order, matrix, hits / len(intended), per_label, len(intended))
+    return LabelConfusion(order, matrix, accuracy(intended, judged), per_label, len(intended))
+
+
+# Reported inside oracle and relabel agreement, not computed on its own.
+METRIC = Metric("label_confusion", METRICS)

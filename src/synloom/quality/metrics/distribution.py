@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
-from synloom.quality.tokens import tokenize_all
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.tokens import tokens_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -30,8 +32,10 @@ METRICS = (
         range="wasserstein [0, inf) tokens; ks [0, 1]",
         better="lower",
         citation="Kantorovich 1942 (Wasserstein-1); Smirnov 1948 (two-sample KS)",
-        function="synloom.quality.distribution:length_distance",
+        function="synloom.quality.metrics.distribution:length_distance",
         inputs=("texts", "reference_texts"),
+        headline="wasserstein",
+        label="length_distance (W1, tokens)",
     ),
     MetricInfo(
         name="label_distance",
@@ -41,8 +45,10 @@ METRICS = (
         range="[0, 1]",
         better="lower",
         citation="Lin, Divergence measures based on the Shannon entropy, IEEE TIT 1991",
-        function="synloom.quality.distribution:label_distance",
+        function="synloom.quality.metrics.distribution:label_distance",
         inputs=("labels", "reference_labels"),
+        headline="total_variation",
+        label="label_distance (TV)",
     ),
 )
 
@@ -54,9 +60,6 @@ class LengthDistance:
     mean_length: float
     reference_mean_length: float
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class LabelDistance:
@@ -65,22 +68,22 @@ class LabelDistance:
     proportions: dict[str, float]
     reference_proportions: dict[str, float]
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
 
 def length_distance(
     texts: Sequence[str],
     reference_texts: Sequence[str],
     tokenizer: Callable[[str], list[str]] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
+    reference_tokens: Sequence[Sequence[str]] | None = None,
 ) -> LengthDistance:
-    """Compare token-length distributions of `texts` and `reference_texts`."""
+    """Compare token-length distributions of `texts` and `reference_texts` (in tokens, not
+    words); `tokens` / `reference_tokens`: their token lists when already computed."""
     from scipy.stats import ks_2samp, wasserstein_distance
 
     if not texts or not reference_texts:
         raise SynloomError("length distance needs texts on both sides")
-    lengths = [len(t) for t in tokenize_all(texts, tokenizer)]
-    ref_lengths = [len(t) for t in tokenize_all(reference_texts, tokenizer)]
+    lengths = [len(t) for t in tokens_of(texts, tokenizer, tokens)]
+    ref_lengths = [len(t) for t in tokens_of(reference_texts, tokenizer, reference_tokens)]
     return LengthDistance(
         wasserstein=float(wasserstein_distance(lengths, ref_lengths)),
         ks=float(ks_2samp(lengths, ref_lengths).statistic),
@@ -113,3 +116,22 @@ def _proportions(labels: Sequence[str], names: list[str]) -> dict[str, float]:
 
 def _kl2(p: dict[str, float], q: dict[str, float]) -> float:
     return sum(p[k] * math.log2(p[k] / q[k]) for k in p if p[k] > 0)
+
+
+def _compute_length(inputs: ScoringInputs) -> LengthDistance:
+    return length_distance(
+        inputs.texts,
+        inputs.reference_texts,
+        tokens=inputs.tokens,
+        reference_tokens=inputs.reference_tokens,
+    )
+
+
+def _compute_label(inputs: ScoringInputs) -> LabelDistance:
+    return label_distance(inputs.labels, inputs.reference_labels)
+
+
+LENGTH = Metric(
+    "length_distance", METRICS[:1], needs=("tokens", "reference_tokens"), compute=_compute_length
+)
+LABEL = Metric("label_distance", METRICS[1:], needs=("labels", "reference"), compute=_compute_label)

@@ -15,17 +15,20 @@ Two kernels, as in the `vendi-score` package:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
-from synloom.quality.tokens import tokenize
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.tokens import tokenize, tokens_of
+from synloom.sampling import subsample_indices
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 _CITATION = (
     "Friedman & Dieng, The Vendi Score: A Diversity Evaluation Metric for Machine Learning, "
@@ -40,8 +43,9 @@ METRICS = (
         range="[1, n]",
         better="higher",
         citation=_CITATION,
-        function="synloom.quality.vendi:vendi_embedding",
+        function="synloom.quality.metrics.vendi:vendi_embedding",
         inputs=("embeddings",),
+        headline="score",
     ),
     MetricInfo(
         name="vendi_ngram",
@@ -51,8 +55,9 @@ METRICS = (
         range="[1, n]",
         better="higher",
         citation=_CITATION,
-        function="synloom.quality.vendi:vendi_ngram",
+        function="synloom.quality.metrics.vendi:vendi_ngram",
         inputs=("texts",),
+        headline="score",
     ),
 )
 
@@ -62,9 +67,6 @@ class VendiResult:
     score: float
     n_samples: int  # samples the kernel was built on
     n_total: int  # samples given
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def vendi_from_kernel(kernel: np.ndarray) -> float:
@@ -99,22 +101,26 @@ def vendi_ngram(
     max_samples: int | None = 2000,
     seed: int = 0,
     tokenizer: Callable[[str], list[str]] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
 ) -> VendiResult:
-    """Vendi score with the averaged n-gram cosine kernel (subsampled above `max_samples`)."""
+    """Vendi score with the averaged n-gram cosine kernel (subsampled above `max_samples`).
+
+    `tokens`: the texts' token lists when already computed (then `tokenizer` is unused)."""
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.preprocessing import normalize
 
     if len(texts) == 0:
         raise SynloomError("Vendi needs at least one text")
-    chosen = list(texts)
-    if max_samples is not None and len(chosen) > max_samples:
-        idx = np.sort(np.random.default_rng(seed).choice(len(chosen), max_samples, replace=False))
-        chosen = [chosen[i] for i in idx]
+    chosen = list(texts) if tokens is None else list(tokens_of(texts, tokens=tokens))
+    chosen = [chosen[i] for i in subsample_indices(len(chosen), max_samples, seed)]
     kernel = np.zeros((len(chosen), len(chosen)), dtype=np.float64)
     for n in ns:
         vectorizer = CountVectorizer(
-            tokenizer=tokenizer or tokenize, lowercase=False, token_pattern=None, ngram_range=(n, n)
+            tokenizer=(tokenizer or tokenize) if tokens is None else list,
+            lowercase=False,
+            token_pattern=None,
+            ngram_range=(n, n),
         )
         try:
             counts = vectorizer.fit_transform(chosen)
@@ -131,3 +137,17 @@ def _exp_entropy(eigenvalues: np.ndarray) -> float:
 
     p = eigenvalues[eigenvalues > 0]
     return float(np.exp(-(p * np.log(p)).sum()))
+
+
+def _compute_ngram(inputs: ScoringInputs) -> VendiResult:
+    return vendi_ngram(inputs.texts, seed=inputs.seed, tokens=inputs.tokens)
+
+
+def _compute_embedding(inputs: ScoringInputs) -> VendiResult:
+    return vendi_embedding(inputs.embeddings)
+
+
+NGRAM = Metric("vendi_ngram", METRICS[1:], needs=("tokens",), compute=_compute_ngram)
+EMBEDDING = Metric(
+    "vendi_embedding", METRICS[:1], needs=("embeddings",), compute=_compute_embedding
+)

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
+from synloom.quality.info import Metric, MetricInfo
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -25,7 +27,7 @@ METRICS = (
         better="lower",
         citation="Heusel et al., GANs Trained by a Two Time-Scale Update Rule Converge to a Local "
         "Nash Equilibrium, NeurIPS 2017; Dowson & Landau, J. Multivariate Anal. 1982",
-        function="synloom.quality.frechet:frechet_distance",
+        function="synloom.quality.metrics.frechet:frechet_distance",
         inputs=("embeddings", "reference_embeddings"),
     ),
 )
@@ -67,3 +69,15 @@ def gaussian_frechet_distance(
         covmean = covmean.real
     value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean)
     return float(max(value, 0.0))
+
+
+def _compute(inputs: ScoringInputs) -> float:
+    return frechet_distance(inputs.reference_embeddings, inputs.embeddings)
+
+
+METRIC = Metric(
+    "frechet_distance",
+    METRICS,
+    needs=("embeddings", "reference_embeddings"),
+    compute=_compute,
+)

@@ -10,15 +10,17 @@ reference than fresh real data is (memorisation); about 1 is the target.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
+from synloom.quality.info import Metric, MetricInfo
 from synloom.quality.neighbors import nearest_cosine
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -29,8 +31,10 @@ METRICS = (
         range="distances [0, 2]; ratio [0, inf), target about 1",
         better="higher",
         citation="Park et al., Data Synthesis based on Generative Adversarial Networks, VLDB 2018",
-        function="synloom.quality.dcr:distance_to_closest_record",
+        function="synloom.quality.metrics.dcr:distance_to_closest_record",
         inputs=("embeddings", "reference_embeddings", "holdout_embeddings?"),
+        headline="ratio",
+        label="dcr (median ratio to holdout)",
     ),
 )
 
@@ -46,9 +50,6 @@ class DcrResult:
     ratio: float | None  # median / holdout_median
     share_below_holdout_p05: float | None
     n_samples: int
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def distance_to_closest_record(
@@ -79,3 +80,15 @@ def distance_to_closest_record(
         share_below_holdout_p05=below,
         n_samples=len(d),
     )
+
+
+def _compute(inputs: ScoringInputs) -> DcrResult:
+    ref = inputs.reference_embeddings
+    return distance_to_closest_record(
+        inputs.embeddings, ref[inputs.train_idx], ref[inputs.hold_idx]
+    )
+
+
+METRIC = Metric(
+    "dcr", METRICS, needs=("embeddings", "reference_embeddings", "holdout"), compute=_compute
+)

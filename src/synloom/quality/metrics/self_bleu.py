@@ -24,13 +24,15 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
-from synloom.quality.tokens import tokenize_all
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.tokens import tokens_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -42,8 +44,10 @@ METRICS = (
         better="lower",
         citation="Zhu et al., Texygen: A Benchmarking Platform for Text Generation Models, "
         "SIGIR 2018; Papineni et al., BLEU, ACL 2002",
-        function="synloom.quality.self_bleu:self_bleu",
+        function="synloom.quality.metrics.self_bleu:self_bleu",
         inputs=("texts",),
+        headline="self_bleu_4",
+        label="self_bleu (BLEU-4)",
     ),
 )
 
@@ -54,9 +58,12 @@ def self_bleu(
     texts: Sequence[str],
     max_order: int = 5,
     tokenizer: Callable[[str], list[str]] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
 ) -> dict[str, float]:
-    """`self_bleu_k` for k = 1..max_order: the mean over samples of BLEU-k vs all others."""
-    scores = self_bleu_per_sample(texts, max_order=max_order, tokenizer=tokenizer)
+    """`self_bleu_k` for k = 1..max_order: the mean over samples of BLEU-k vs all others.
+
+    `tokens`: the texts' token lists when already computed (then `tokenizer` is unused)."""
+    scores = self_bleu_per_sample(texts, max_order=max_order, tokenizer=tokenizer, tokens=tokens)
     return {f"self_bleu_{k}": float(scores[:, k - 1].mean()) for k in range(1, max_order + 1)}
 
 
@@ -64,6 +71,7 @@ def self_bleu_per_sample(
     texts: Sequence[str],
     max_order: int = 5,
     tokenizer: Callable[[str], list[str]] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
 ) -> np.ndarray:
     """Array (n_samples, max_order): column k-1 holds each sample's BLEU-k against the rest."""
     import numpy as np
@@ -72,7 +80,7 @@ def self_bleu_per_sample(
         raise SynloomError(f"Self-BLEU needs at least 2 texts, got {len(texts)}")
     if max_order < 1:
         raise SynloomError(f"Self-BLEU max_order must be >= 1, got {max_order}")
-    token_lists = tokenize_all(texts, tokenizer)
+    token_lists = tokens_of(texts, tokenizer, tokens)
     lengths = [len(t) for t in token_lists]
     numerators = [_clipped_matches(token_lists, n) for n in range(1, max_order + 1)]
     closest = _closest_other_lengths(lengths)
@@ -94,7 +102,7 @@ def self_bleu_per_sample(
     return out
 
 
-def _clipped_matches(token_lists: list[list[str]], n: int) -> list[int]:
+def _clipped_matches(token_lists: Sequence[Sequence[str]], n: int) -> list[int]:
     """Per sample: sum over its n-grams of min(count, max count in any *other* sample)."""
     counters = [Counter(zip(*(toks[j:] for j in range(n)), strict=False)) for toks in token_lists]
     # n-gram -> [largest count, how many samples hold it, second largest]
@@ -137,3 +145,10 @@ def _closest_other_lengths(lengths: list[int]) -> list[int]:
         else:
             out.append(upper)
     return out
+
+
+def _compute(inputs: ScoringInputs) -> dict[str, float]:
+    return self_bleu(inputs.texts, tokens=inputs.tokens)
+
+
+METRIC = Metric("self_bleu", METRICS, needs=("tokens",), compute=_compute)

@@ -12,18 +12,20 @@ Lower leak rate is better.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.info import MetricInfo
+from synloom.quality.info import Metric, MetricInfo
 from synloom.quality.neighbors import nearest_cosine
-from synloom.quality.tokens import ngrams, tokenize_all
+from synloom.quality.tokens import ngrams, tokens_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 METRICS = (
     MetricInfo(
@@ -35,8 +37,9 @@ METRICS = (
         better="lower",
         citation="Brown et al., Language Models are Few-Shot Learners, NeurIPS 2020 (n-gram "
         "overlap); Carlini et al., Extracting Training Data from LLMs, USENIX Security 2021",
-        function="synloom.quality.leakage:find_leaks",
+        function="synloom.quality.metrics.leakage:find_leaks",
         inputs=("texts", "reference_texts", "embeddings?", "reference_embeddings?"),
+        headline="leak_rate",
     ),
 )
 
@@ -62,9 +65,6 @@ class LeakageResult:
     cosine_threshold: float | None
     leaks: list[Leak] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
 
 def find_leaks(
     texts: Sequence[str],
@@ -74,14 +74,17 @@ def find_leaks(
     reference_embeddings: np.ndarray | None = None,
     cosine_threshold: float = 0.9,
     tokenizer: Callable[[str], list[str]] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
+    reference_tokens: Sequence[Sequence[str]] | None = None,
 ) -> LeakageResult:
-    """Find samples in `texts` that leak `reference_texts` (embedding check when both given)."""
+    """Find samples in `texts` that leak `reference_texts` (embedding check when both given);
+    `tokens` / `reference_tokens`: their token lists when already computed."""
     if not reference_texts:
         raise SynloomError("leakage needs reference (seed or real) texts")
     if ngram < 1:
         raise SynloomError(f"leakage ngram must be >= 1, got {ngram}")
-    toks = tokenize_all(texts, tokenizer)
-    ref_toks = tokenize_all(reference_texts, tokenizer)
+    toks = tokens_of(texts, tokenizer, tokens)
+    ref_toks = tokens_of(reference_texts, tokenizer, reference_tokens)
     exact_index: dict[tuple[str, ...], int] = {}
     gram_index: dict[tuple[str, ...], int] = {}
     for j, rt in enumerate(ref_toks):
@@ -125,3 +128,42 @@ def find_leaks(
         cosine_threshold=cosine_threshold if use_embeddings else None,
         leaks=leaks,
     )
+
+
+def _compute_reference(inputs: ScoringInputs) -> LeakageResult:
+    return find_leaks(
+        inputs.texts,
+        inputs.reference_texts,
+        embeddings=inputs.embeddings,
+        reference_embeddings=inputs.reference_embeddings,
+        tokens=inputs.tokens,
+        reference_tokens=inputs.reference_tokens,
+    )
+
+
+def _compute_seed(inputs: ScoringInputs) -> LeakageResult:
+    return find_leaks(
+        inputs.texts,
+        inputs.seed_texts,
+        embeddings=inputs.embeddings,
+        reference_embeddings=inputs.seed_embeddings,
+        tokens=inputs.tokens,
+        reference_tokens=inputs.seed_tokens,
+    )
+
+
+_NEEDS = ("tokens", "embeddings")
+REFERENCE = Metric(
+    "leakage_reference",
+    METRICS,
+    needs=(*_NEEDS, "reference_tokens", "reference_embeddings"),
+    compute=_compute_reference,
+    label="leakage vs reference",
+)
+SEED = Metric(
+    "leakage_seed",
+    METRICS,
+    needs=(*_NEEDS, "seed_tokens", "seed_embeddings"),
+    compute=_compute_seed,
+    label="leakage vs seed examples",
+)

@@ -14,14 +14,16 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.quality.confusion import LabelConfusion, label_confusion
-from synloom.quality.info import MetricInfo
-from synloom.quality.scoring import ScoreFn, score_in_batches
+from synloom.quality.info import Metric, MetricInfo
+from synloom.quality.logprobs import ScoreFn, score_in_batches
+from synloom.quality.metrics.confusion import LabelConfusion, label_confusion
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     import numpy as np
+
+    from synloom.quality.inputs import ScoringInputs
 
 DEFAULT_TEMPLATE = "Text: {text}\nLabel:"
 
@@ -35,8 +37,9 @@ METRICS = (
         better="higher",
         citation="Schick & Schütze, Exploiting Cloze Questions for Few Shot Text Classification, "
         "EACL 2021; Zhao et al., Calibrate Before Use, ICML 2021",
-        function="synloom.quality.relabel:relabel_agreement",
+        function="synloom.quality.metrics.relabel:relabel_agreement",
         inputs=("labels", "label_scores"),
+        headline="agreement",
     ),
 )
 
@@ -46,9 +49,6 @@ class RelabelAgreement:
     agreement: float
     confusion: LabelConfusion
     judged: list[str]
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def relabel_agreement(
@@ -100,3 +100,27 @@ def verbalizer_scores(
         cols = [k for k, (label, _) in enumerate(words) if label == j]
         out[:, j] = logsumexp(totals[:, cols], axis=1)
     return out
+
+
+def _skip(inputs: ScoringInputs) -> str | None:
+    missing = set(inputs.model_labels) - set(inputs.verbalizers or {})
+    return f"labels without verbalizers: {sorted(missing)}" if missing else None
+
+
+def _compute(inputs: ScoringInputs) -> dict:
+    """Agreement on the LM-scored subsample (`n_scored`), without the per-sample judgements."""
+    texts, labels, names = inputs.model_texts, inputs.model_labels, list(inputs.verbalizers or {})
+    template = inputs.relabel_template or DEFAULT_TEMPLATE
+    scores = verbalizer_scores(inputs.scorer, texts, inputs.verbalizers, template)
+    result = asdict(relabel_agreement(labels, scores, names))
+    result.pop("judged", None)
+    return result | {"n_scored": len(texts)}
+
+
+METRIC = Metric(
+    "relabel_agreement",
+    METRICS,
+    needs=("scorer", "verbalizers"),
+    compute=_compute,
+    skip=_skip,
+)

@@ -1,0 +1,227 @@
+"""One stage of a run (contexts or samples): plan a round, send its unfinished requests, record
+each outcome as a typed `Output`, finalize, repeat until the budget is met or the stage must stop.
+
+Each batch's outcome is one SQLite transaction, so `kill -9` loses at most the batch in flight,
+which a rerun sends again with the same seed. A `StreamingBackend` gets the whole round at once
+and its outcomes are committed in small groups as they arrive.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from itertools import groupby
+from typing import TYPE_CHECKING, Protocol
+
+from synloom.backends.base import GenerationParams, SharedFailure, StreamingBackend
+from synloom.generate.finalize import finalize_round
+from synloom.generate.plan import (
+    MAX_ROUND_REQUESTS,
+    SAMPLE_STAGE,
+    StagePlan,
+    cap_counts,
+    plan_round,
+    request_cap,
+    requests_needed,
+)
+from synloom.generate.stopping import Stop, one_line, round_size, round_stop
+from synloom.prompts import parse_completion
+from synloom.store import Output, OutputStatus, PlannedRequest, RunStore
+
+if TYPE_CHECKING:
+    from synloom.backends.base import Backend, Completion
+    from synloom.backends.registry import BackendHandle
+    from synloom.spec import TaskSpec
+
+STREAM_FLUSH_ROWS = 64  # streamed outcomes per store transaction ...
+STREAM_FLUSH_S = 0.5  # ... or per half second, whichever comes first
+
+
+class ProgressSink(Protocol):
+    def update(self, stage: str, counts: dict[str, int], target: int) -> None: ...
+
+
+@dataclass
+class StageRun:
+    """What one stage's loop needs: the spec, the store, the stage's plan, the contexts samples are
+    paired with (None when there are none), the backend (built on first use) and progress."""
+
+    spec: TaskSpec
+    store: RunStore
+    stage: StagePlan
+    contexts: list[str] | None
+    backend: BackendHandle
+    progress: ProgressSink | None = None
+
+    @property
+    def target(self) -> int:
+        """Accepted samples the stage wants, all labels together."""
+        return self.stage.budget * len(self.stage.labels)
+
+    @property
+    def is_pair(self) -> bool:
+        """Whether outputs are second texts of pairs (the given context is the first)."""
+        return self.spec.is_pair and self.stage.name == SAMPLE_STAGE
+
+    def run(self) -> Stop | None:
+        """Plan, send and finalize rounds until the budget is met (None) or the stage must stop.
+
+        Each round plans at most `MAX_ROUND_REQUESTS` (memory stays O(round) for any budget);
+        rounds cut by that maximum do not count towards `max_rounds`. All rounds together plan at
+        most `request_cap` requests."""
+        if self.stage.name == SAMPLE_STAGE and self.contexts is not None and not self.contexts:
+            from synloom.errors import SynloomError
+
+            raise SynloomError("the context stage produced no usable contexts; raise its count")
+        name = self.stage.name
+        cap = request_cap(self.spec, self.stage)
+        total = full_rounds = rnd = 0
+        while True:
+            planned, finalized = self.store.round_state(name, rnd)
+            if not planned:
+                counts = self._requests_needed()
+                if not any(counts.values()):
+                    return None
+                stop = self._limit_stop(full_rounds, total, cap)
+                if stop is not None:
+                    return stop
+                counts = cap_counts(counts, self.stage.labels, min(cap - total, MAX_ROUND_REQUESTS))
+                self.backend.get()  # a server that cannot serve fails here, before any planning
+                self.store.add_round(
+                    name, rnd, plan_round(self.spec, self.stage, rnd, counts, self.contexts)
+                )
+            if not finalized:
+                stop = self.send_round(rnd)
+                if stop is not None:
+                    return stop
+                finalize_round(self.spec, self.store, self.stage, rnd)
+                self._report()
+            size = round_size(self.store, name, rnd)
+            total += size
+            full_rounds += size < MAX_ROUND_REQUESTS
+            # a round whose every request failed stops this command only: failures are transient
+            # (a rerun plans the next round), while a round that rejected everything stops for good
+            stop = round_stop(self.store, name, rnd, failures_stop=not finalized)
+            if stop is not None:
+                return stop
+            rnd += 1
+
+    def _requests_needed(self) -> dict[str | None, int]:
+        """Requests to plan per label, from what finalized rounds accepted."""
+        stats = self.store.label_stats(self.stage.name, self.stage.labels)
+        oversample = self.spec.generation.oversample
+        return {
+            label: requests_needed(self.stage.budget - acc, acc, done, oversample)
+            for label, (acc, done) in stats.items()
+        }
+
+    def _limit_stop(self, full_rounds: int, total: int, cap: int) -> Stop | None:
+        """A Stop when `max_rounds` or the request cap forbids another round."""
+        gen = self.spec.generation
+        if full_rounds >= gen.max_rounds:
+            return Stop(f"generation.max_rounds ({gen.max_rounds}) reached")
+        if total >= cap:
+            return Stop(
+                f"request cap reached: {total:,} requests planned (generation."
+                f"max_requests_factor {gen.max_requests_factor:g} x {self.target:,} samples);"
+                f" check the rejection reasons, or raise the factor in a new run directory"
+            )
+        return None
+
+    def send_round(self, rnd: int) -> Stop | None:
+        """Send a round's unfinished requests; a Stop when the backend gave up on a shared
+        failure (the rest of the round stays unfinished for a rerun)."""
+        pending = self.store.requests(self.stage.name, rnd, status="unfinished")
+        if not pending:
+            return None
+        backend = self.backend.get()
+        params = params_of(pending[0])
+        self._report()
+        if isinstance(backend, StreamingBackend):
+            try:
+                self._stream(backend, pending, params)
+            except SharedFailure as exc:
+                return Stop(one_line(str(exc)), resumable=True)
+            return None
+        self._send_batches(backend, pending, params)
+        return None
+
+    def _send_batches(
+        self, backend: Backend, pending: list[PlannedRequest], params: GenerationParams
+    ) -> None:
+        """One `generate` call and one store transaction per planned batch."""
+        for _, group in groupby(pending, key=lambda r: r.batch):
+            batch = list(group)
+            self.store.mark_sent([r.id for r in batch])
+            seeds = [r.seed for r in batch]
+            self.record(batch, backend.generate([r.prompt for r in batch], params, seeds))
+            self._report()
+
+    def _stream(
+        self, backend: StreamingBackend, pending: list[PlannedRequest], params: GenerationParams
+    ) -> None:
+        """Send the requests through `backend.stream`, which keeps as many in flight as the
+        server sustains, and record each outcome as it arrives (committed in small groups so
+        `kill -9` loses at most the last half second; a rerun resends only unfinished ones)."""
+        self.store.mark_sent([r.id for r in pending])
+        buf: list[tuple[PlannedRequest, Completion]] = []
+        last = time.monotonic()
+
+        def flush() -> None:
+            if buf:
+                self.record([r for r, _ in buf], [c for _, c in buf])
+                buf.clear()
+                self._report()
+
+        seeds = [r.seed for r in pending]
+        try:
+            # leaving the block closes the stream: it stops (and cancels) what is still in flight
+            with closing(backend.stream([r.prompt for r in pending], params, seeds)) as results:
+                for i, completion in results:
+                    buf.append((pending[i], completion))
+                    if len(buf) >= STREAM_FLUSH_ROWS or time.monotonic() - last >= STREAM_FLUSH_S:
+                        flush()
+                        last = time.monotonic()
+        finally:
+            flush()
+
+    def record(self, batch: list[PlannedRequest], completions: list[Completion]) -> None:
+        """Store a batch's outcomes in one transaction (failed requests keep their error)."""
+        with self.store.transaction():
+            for req, comp in zip(batch, completions, strict=True):
+                if comp.failed:
+                    self.store.record_failure(req.id, comp.error or "unknown error")
+                else:
+                    self.store.record_output(req.id, self.parse(req, comp))
+
+    def parse(self, req: PlannedRequest, comp: Completion) -> Output:
+        """A candidate with its text(s), or rejected with the parser's reason; raw text kept."""
+        parsed = parse_completion(
+            comp.text,
+            comp.finish_reason,
+            min_words=self.stage.min_words,
+            max_words=self.stage.max_words,
+            context=req.context,
+        )
+        raw = {
+            "raw_text": comp.raw_text or comp.text,
+            "completion": comp.text,
+            "finish_reason": comp.finish_reason,
+            "n_tokens": comp.n_tokens,
+        }
+        if not parsed.ok:
+            return Output(
+                **raw, status=OutputStatus.REJECTED, reason=parsed.reason, detail=parsed.detail
+            )
+        text, text_b = (req.context, parsed.text) if self.is_pair else (parsed.text, None)
+        return Output(**raw, status=OutputStatus.CANDIDATE, text=text, text_b=text_b)
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress.update(self.stage.name, self.store.counts(self.stage.name), self.target)
+
+
+def params_of(request: PlannedRequest) -> GenerationParams:
+    """The decoding settings a planned request was stored with."""
+    return GenerationParams(**{**request.params, "stop": tuple(request.params["stop"])})
