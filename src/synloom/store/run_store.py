@@ -7,19 +7,18 @@ until `close()`. Every SQLite failure leaves this class as a one-line StoreError
 
 from __future__ import annotations
 
-import functools
 import json
-import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from synloom.errors import StoreError
-from synloom.store.connect import connect_reader, connect_writer, sqlite_error
+from synloom.store.connect import connect_reader, connect_writer
+from synloom.store.guards import Transaction, reading, writing
 from synloom.store.lock import LOCK_FILE, RunLock, check_not_locked
+from synloom.store.records import Output, PlannedRequest, Sample
 from synloom.store.schema import (
     FINISHED,
     SCHEMA_VERSION,
@@ -32,93 +31,6 @@ from synloom.store.schema import (
 STORE_FILE = "run.sqlite"
 _IN_UNFINISHED = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"  # SQL: status IN ...
 _IN_FINISHED = "(" + ", ".join(f"'{s}'" for s in FINISHED) + ")"
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _reading(method: F) -> F:
-    """Turn SQLite and stored-JSON failures of a store method into one-line StoreErrors."""
-
-    @functools.wraps(method)
-    def wrapper(self: RunStore, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.ProgrammingError:
-            raise
-        except sqlite3.DatabaseError as exc:
-            raise sqlite_error(self.path, exc) from None
-        except json.JSONDecodeError as exc:
-            raise StoreError(
-                f"{self.path} is corrupt (a stored value is not valid JSON: {exc.msg})"
-            ) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _writing(method: F) -> F:
-    """`_reading`, and refuse on a store opened read-only."""
-    guarded = _reading(method)
-
-    @functools.wraps(method)
-    def wrapper(self: RunStore, *args: Any, **kwargs: Any) -> Any:
-        if not self.writable:
-            raise StoreError(
-                f"{self.path} is open read-only; open it with RunStore(..., writable=True)"
-                " to change it"
-            )
-        return guarded(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class PlannedRequest:
-    id: str
-    stage: str
-    round: int
-    idx: int
-    batch: int
-    label: str | None
-    prompt: str
-    context: str | None
-    seed: int
-    params: dict[str, Any]
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Output:
-    """One request's parsed completion, as `record_output` stores it: a candidate with its
-    text(s) (`text_b` for pairs), or rejected with `reason` and `detail`; the raw text is kept
-    either way."""
-
-    raw_text: str
-    completion: str
-    finish_reason: str
-    n_tokens: int
-    status: OutputStatus
-    text: str | None = None
-    text_b: str | None = None
-    reason: str | None = None
-    detail: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", OutputStatus(self.status))
-
-
-@dataclass(frozen=True)
-class Sample:
-    id: str
-    label: str
-    text: str
-    text_b: str | None
-    meta: dict[str, Any]
-
-    def to_record(self) -> dict[str, Any]:
-        rec: dict[str, Any] = {"id": self.id, "text": self.text, "label": self.label}
-        if self.text_b is not None:
-            rec["text_b"] = self.text_b
-        return rec | {"meta": self.meta}
 
 
 class RunStore:
@@ -189,17 +101,17 @@ class RunStore:
         except OSError:
             return False
 
-    def transaction(self) -> _Tx:
+    def transaction(self) -> Transaction:
         if not self.writable:
             raise StoreError(f"{self.path} is open read-only")
-        return _Tx(self)
+        return Transaction(self.db, self.path)
 
     # manifest -----------------------------------------------------------
-    @_reading
+    @reading
     def manifest(self) -> dict[str, Any]:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM manifest")}
 
-    @_writing
+    @writing
     def write_manifest(self, values: dict[str, Any]) -> None:
         with self.transaction():
             self.db.executemany(
@@ -209,7 +121,7 @@ class RunStore:
             )
 
     # rounds and requests ------------------------------------------------
-    @_reading
+    @reading
     def round_state(self, stage: str, rnd: int) -> tuple[bool, bool]:
         """(planned, finalized) of a round."""
         row = self.db.execute(
@@ -217,7 +129,7 @@ class RunStore:
         ).fetchone()
         return (row is not None, bool(row and row[0]))
 
-    @_writing
+    @writing
     def add_round(self, stage: str, rnd: int, requests: list[PlannedRequest]) -> None:
         """Write a round's whole plan in one transaction, before any of it is sent."""
         now = time.time()
@@ -249,13 +161,13 @@ class RunStore:
                 (stage, rnd, len(requests)),
             )
 
-    @_writing
+    @writing
     def finalize_round(self, stage: str, rnd: int) -> None:
         self.db.execute(
             "UPDATE rounds SET finalized = 1 WHERE stage = ? AND round = ?", (stage, rnd)
         )
 
-    @_reading
+    @reading
     def requests(
         self, stage: str, rnd: int, status: RequestStatus | Literal["unfinished"] | None = None
     ) -> list[PlannedRequest]:
@@ -277,7 +189,7 @@ class RunStore:
             for row in rows
         ]
 
-    @_writing
+    @writing
     def mark_sent(self, ids: list[str]) -> None:
         now = time.time()
         with self.transaction():
@@ -287,7 +199,7 @@ class RunStore:
                 [(now, i) for i in ids],
             )
 
-    @_writing
+    @writing
     def record_failure(self, request_id: str, error: str) -> None:
         self.db.execute(
             f"UPDATE requests SET status = '{RequestStatus.FAILED}', error = ?, finished_at = ?"
@@ -295,7 +207,7 @@ class RunStore:
             (error, time.time(), request_id),
         )
 
-    @_writing
+    @writing
     def record_output(self, request_id: str, out: Output | Mapping[str, Any]) -> None:
         """Insert one parsed output and mark its request done (call inside a transaction).
         A request that already finished is refused: its outcome is never replaced. A mapping
@@ -331,7 +243,7 @@ class RunStore:
             ),
         )
 
-    @_reading
+    @reading
     def candidates(self, stage: str, rnd: int) -> list[tuple[str, str | None, str, str | None]]:
         """(id, label, text, text_b) of a round's parsed-but-unfinalized outputs, in plan order."""
         return self.db.execute(
@@ -341,12 +253,12 @@ class RunStore:
             (stage, rnd, OutputStatus.CANDIDATE),
         ).fetchall()
 
-    @_writing
+    @writing
     def accept(self, request_id: str) -> None:
         """Finalize a candidate as accepted."""
         self._set_status(request_id, OutputStatus.ACCEPTED, None, None, None)
 
-    @_writing
+    @writing
     def reject(
         self, request_id: str, reason: str, detail: str | None = None, dup_of: str | None = None
     ) -> None:
@@ -360,7 +272,7 @@ class RunStore:
         )
 
     # reading -------------------------------------------------------------
-    @_reading
+    @reading
     def accepted(self, stage: str = "sample") -> list[Sample]:
         rows = self.db.execute(
             "SELECT id, label, text, text_b, meta FROM accepted WHERE stage = ?"
@@ -369,7 +281,7 @@ class RunStore:
         ).fetchall()
         return [Sample(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
-    @_reading
+    @reading
     def rejected(self, stage: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, stage, label, reason, detail, raw_text, completion, dup_of FROM rejected"
         rows = self.db.execute(
@@ -379,12 +291,12 @@ class RunStore:
         keys = ("id", "stage", "label", "reason", "detail", "raw_text", "completion", "dup_of")
         return [dict(zip(keys, r)) for r in rows]
 
-    @_reading
+    @reading
     def failed(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT id, stage, label, error, attempts FROM failed").fetchall()
         return [dict(zip(("id", "stage", "label", "error", "attempts"), r)) for r in rows]
 
-    @_reading
+    @reading
     def counts(self, stage: str = "sample") -> dict[str, Any]:
         """Request and output counts; accepted + rejected + failed + unfinished = planned."""
         req = Counter(
@@ -414,7 +326,7 @@ class RunStore:
             "candidate": out[OutputStatus.CANDIDATE],
         }
 
-    @_reading
+    @reading
     def label_counts(self, stage: str = "sample") -> dict[str, int]:
         return dict(
             self.db.execute(
@@ -423,7 +335,7 @@ class RunStore:
             ).fetchall()
         )
 
-    @_reading
+    @reading
     def rejection_reasons(self, stage: str = "sample") -> dict[str, int]:
         return dict(
             self.db.execute(
@@ -433,7 +345,7 @@ class RunStore:
             ).fetchall()
         )
 
-    @_reading
+    @reading
     def label_stats(self, stage: str, labels: list[str]) -> dict[str, tuple[int, int]]:
         """Per label: (accepted, finished requests) over finalized rounds."""
         acc = dict(
@@ -451,41 +363,13 @@ class RunStore:
         return {lab: (acc.get(lab, 0), done.get(lab, 0)) for lab in labels}
 
     # scores ------------------------------------------------------------
-    @_writing
+    @writing
     def put_score(self, name: str, value: Any) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO scores VALUES (?, ?, ?)",
             (name, json.dumps(value, sort_keys=True), time.time()),
         )
 
-    @_reading
+    @reading
     def scores(self) -> dict[str, Any]:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT name, value FROM scores")}
-
-
-class _Tx:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on an exception), SQLite failures as StoreError."""
-
-    def __init__(self, store: RunStore):
-        self.store = store
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._run("BEGIN IMMEDIATE")
-        return self.store.db
-
-    def __exit__(self, exc_type, *exc: object) -> None:
-        if exc_type is None:
-            self._run("COMMIT")
-        elif self.store.db.in_transaction:
-            try:
-                self.store.db.execute("ROLLBACK")
-            except sqlite3.DatabaseError:
-                pass  # the original exception is the one to report
-
-    def _run(self, sql: str) -> None:
-        try:
-            self.store.db.execute(sql)
-        except sqlite3.ProgrammingError:
-            raise
-        except sqlite3.DatabaseError as exc:
-            raise sqlite_error(self.store.path, exc) from None
