@@ -18,12 +18,14 @@ SRC = ROOT / "src"
 # one; packages that share a layer must not form a cycle (the cycle check sees to that).
 LAYERS: list[set[str]] = [
     {"synloom", "errors"},
-    {"spec", "devices", "batching", "extras", "sampling"},
+    {"spec", "devices", "batching", "extras", "sampling", "seeds"},
     {"prompts", "store", "embeddings"},
     {"backends"},
+    {"recipes"},
     {"generate"},
     {"quality"},
     {"train"},
+    {"curate"},
     {"evaluate"},
     {"report"},
     {"testing", "quickstart_data"},

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synloom.spec import parse_spec
-from synloom.spec.io import spec_to_dict
-from synloom.store import PlannedRequest, RunStore
+from synloom.testing.records_run import write_records_run
 from synloom.train.data import LabeledData
 
 SST2_SPEC = {
@@ -22,40 +20,7 @@ SST2_SPEC = {
 
 def write_run(run_dir, spec_data: dict, samples: LabeledData) -> None:
     """Store `samples` as accepted outputs of one round, through the RunStore API."""
-    spec = parse_spec(spec_data)
-    with RunStore(run_dir, create=True) as store:
-        store.write_manifest({"spec": spec_to_dict(spec), "seed": spec.seed})
-        requests = [
-            PlannedRequest(
-                id=f"r{i}",
-                stage="sample",
-                round=0,
-                idx=i,
-                batch=i // 32,
-                label=label,
-                prompt="p",
-                context=None,
-                seed=i,
-                params={},
-            )
-            for i, label in enumerate(samples.labels)
-        ]
-        store.add_round("sample", 0, requests)
-        with store.transaction():
-            for i, text in enumerate(samples.texts):
-                store.record_output(
-                    f"r{i}",
-                    {
-                        "raw_text": text,
-                        "completion": text,
-                        "finish_reason": "stop",
-                        "n_tokens": 1,
-                        "status": "accepted",
-                        "text": text,
-                        "text_b": None if samples.texts_b is None else samples.texts_b[i],
-                    },
-                )
-        store.finalize_round("sample", 0)
+    write_records_run(run_dir, spec_data, samples)
 
 
 @pytest.fixture()

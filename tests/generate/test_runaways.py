@@ -8,6 +8,8 @@ import pytest
 from synloom.backends.base import Completion
 from synloom.errors import IncompleteRunError
 from synloom.generate import plan, run_generation
+from synloom.recipes import recipe_for
+from synloom.recipes.base import cap_counts, interleave
 from synloom.spec import parse_spec
 from synloom.store import RunStore
 from tests.fakes import FakeBackend
@@ -80,7 +82,7 @@ def test_request_cap_bounds_every_round_together(tmp_path):
     spec = make_spec(max_requests_factor=2)
     backend = SparseBackend(every=10)
     summary = run_generation(spec, tmp_path / "run", backend=backend)
-    cap = plan.request_cap(spec, plan.stage_plans(spec)[-1])
+    cap = plan.request_cap(spec, recipe_for(spec).stages()[-1])
     assert cap == 2 * 30 * 2
     assert sum(n for _, n in rounds(tmp_path / "run")) == backend.sent == cap
     assert not summary.complete
@@ -115,18 +117,30 @@ def test_a_huge_budget_plans_one_bounded_round(tmp_path, monkeypatch):
     assert summary.counts["planned"] == 200 and not summary.complete
 
 
-def test_capped_counts_plan_a_prefix_of_the_full_round():
-    spec = make_spec()
-    stage = plan.stage_plans(spec)[-1]
-    counts = {"positive": 7, "negative": 4}
-    full = plan.plan_round(spec, stage, 0, counts, None)
+def test_capped_counts_plan_a_prefix_of_the_full_round(tmp_path):
+    # uneven counts: the capped counts are those of a prefix of the interleaved order
+    labels = ["positive", "negative"]
+    order = interleave({"positive": 7, "negative": 4}, labels)
     for limit in (0, 1, 5, 8, 9, 10, 11, 50):
-        capped = plan.cap_counts(counts, stage.labels, limit)
-        assert sum(capped.values()) == min(limit, 11)
-        part = plan.plan_round(spec, stage, 0, capped, None)
-        assert [(r.id, r.label, r.seed) for r in part] == [
-            (r.id, r.label, r.seed) for r in full[: min(limit, 11)]
-        ]
+        prefix = [label for label, _ in order[:limit]]
+        capped = cap_counts({"positive": 7, "negative": 4}, labels, limit)
+        assert capped == {lab: prefix.count(lab) for lab in labels}
+    # 6 samples per label at the assumed rate 1/oversample: ceil(6 x 1.2) = 8 requests per label
+    spec = make_spec(samples_per_label=6, oversample=1.2)
+    recipe = recipe_for(spec)
+    stage = recipe.stages()[-1]
+    counts = {"positive": 8, "negative": 8}
+    with RunStore(tmp_path / "run", create=True) as store:
+        full = plan.plan_round(recipe, plan.round_state(spec, store, stage, 0, 10**6))
+        assert len(full) == sum(counts.values())
+        for limit in (1, 5, 8, 9, 10, 11, 50):
+            capped = cap_counts(counts, stage.labels, limit)
+            assert sum(capped.values()) == min(limit, 16)
+            part = plan.plan_round(recipe, plan.round_state(spec, store, stage, 0, limit))
+            assert [(r.id, r.label, r.seed) for r in part] == [
+                (r.id, r.label, r.seed) for r in full[: min(limit, 16)]
+            ]
+            assert {lab: sum(r.label == lab for r in part) for lab in counts} == capped
 
 
 def test_a_round_that_only_failed_stops_this_command_and_a_rerun_tries_again(tmp_path):

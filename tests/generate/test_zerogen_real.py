@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from synloom.generate import run_generation
-from synloom.generate.plan import CONTEXT_STAGE
+from synloom.recipes import CONTEXT_STAGE
 from synloom.spec import parse_spec
 from synloom.store import RunStore
 

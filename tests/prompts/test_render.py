@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 
 from synloom.prompts import PromptBuilder
+from synloom.recipes import recipe_for
 from synloom.spec import parse_spec
 
 SPEC = {
@@ -24,13 +25,14 @@ SPEC = {
 
 
 def test_fewshot_render_uses_same_label_examples_and_attributes():
-    builder = PromptBuilder(parse_spec(SPEC))
+    spec = parse_spec(SPEC)
+    builder, fewshot = PromptBuilder(spec), recipe_for(spec)
     rng = random.Random(0)
     attrs = builder.sample_attributes(rng)
-    examples = builder.sample_examples("negative", rng)
-    prompt = builder.render("negative", attributes=attrs, examples=examples)
-    assert sorted(e.text for e in examples) == ["a dull mess", "hated it"]
-    shots = "".join(f"Review (bad): {e.text}\n" for e in examples)
+    prefix, meta = fewshot.prefix("negative", rng)
+    prompt = builder.render("negative", attributes=attrs, prefix=prefix)
+    assert sorted(meta["examples"]) == ["a dull mess", "hated it"]
+    shots = "".join(f"Review (bad): {text}\n" for text in meta["examples"])
     assert prompt == f"{shots}Review (bad, a {attrs['genre']}): "
-    pos = builder.sample_examples("positive", random.Random(1))
+    pos = fewshot.sample_examples("positive", random.Random(1))
     assert sorted(e.text for e in pos) == ["great fun", "loved it"]

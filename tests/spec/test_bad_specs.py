@@ -102,7 +102,7 @@ def test_reserved_names_cover_every_field_the_renderer_fills():
 
     spec = parse_spec(BASE | FEWSHOT | {"recipe": {"type": "fewshot", "k": 1}})
     builder = PromptBuilder(spec)
-    assert set(builder._label_fields("pos")) | {"context", "text", "text_b"} <= RESERVED_FIELDS
+    assert set(builder.label_fields("pos")) | {"context", "text", "text_b"} <= RESERVED_FIELDS
 
 
 def test_an_ordinary_attribute_still_works():

@@ -13,10 +13,11 @@ from typing import Annotated
 
 import typer
 
-from synloom.cli import evaluate, export, generate, inspect, quickstart, report, score
+from synloom.cli import curate, evaluate, export, generate, inspect, quickstart, report, score
 
 # In the order `synloom --help` lists them.
 COMMANDS = (
+    curate.curate,
     evaluate.evaluate,
     export.export,
     generate.generate,
@@ -29,6 +30,7 @@ COMMANDS = (
 # The optional extra (`synloom.extras`) each command's work needs beyond the base install; a
 # missing package is reported as one line naming it. inspect and report need none.
 COMMAND_EXTRAS = {
+    "curate": "quality",  # MiniLM, scikit-learn, torch (and the local generator for LM methods)
     "evaluate": "train",
     "export": "train",  # parquet and hf (HF datasets); jsonl needs nothing
     "generate": "local",  # the local generator; an OpenAI-compatible server needs nothing

@@ -1,4 +1,4 @@
-"""`synloom evaluate RUN_DIR --test REAL.jsonl [--gold-train REAL_TRAIN.jsonl]`."""
+"""`synloom evaluate RUN_DIR --test REAL.jsonl [--gold-train REAL_TRAIN.jsonl] [--curation NAME]`."""
 
 from __future__ import annotations
 
@@ -70,10 +70,17 @@ def evaluate(
             "that only generation can fill: 'The movie review in {verbalizer} sentiment is: \"'"
         ),
     ] = None,
+    curation: Annotated[
+        str | None,
+        typer.Option(
+            help="train on the samples this curation keeps (with its weights); saved as "
+            "evaluation-NAME.json"
+        ),
+    ] = None,
 ) -> None:
     """Three-way table on real data: prompting baseline, TAM on synthetic, TAM on gold."""
     from synloom.evaluate.options import EvaluationOptions
-    from synloom.evaluate.table import EVALUATION_FILE, evaluate_run
+    from synloom.evaluate.table import evaluate_run, evaluation_file
 
     seed_list = parse_seeds(seeds)
     options = EvaluationOptions(
@@ -85,8 +92,8 @@ def evaluate(
         prompt_template=prompt,
     )
     check_task_model(options.tam, options.strategies)
-    table = evaluate_run(run_dir, test, options, gold_train=gold_train)
+    table = evaluate_run(run_dir, test, options, gold_train=gold_train, curation=curation)
     console.print(text(table.format()))
     for note in table.notes():
         say("note: ", text(note, multiline=False))
-    say("saved ", text(Path(run_dir) / EVALUATION_FILE, multiline=False))
+    say("saved ", text(Path(run_dir) / evaluation_file(curation), multiline=False))

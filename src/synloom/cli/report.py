@@ -1,4 +1,4 @@
-"""`synloom report RUN_DIR [--out FILE.html]`."""
+"""`synloom report RUN_DIR [--out FILE.html] [--curation NAME]`."""
 
 from __future__ import annotations
 
@@ -16,14 +16,21 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="HTML file (default RUN_DIR/report.html)")
     ] = None,
+    curation: Annotated[
+        str | None,
+        typer.Option(help="report the samples, scores and evaluation of this curation"),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report: metrics, plots, rejections, leaks, evaluation."""
     from synloom.cli.paths import check_output
     from synloom.report import build_report
-    from synloom.report.build import REPORT_FILE
+    from synloom.report.build import report_file
+    from synloom.store.curations import check_curation_name
 
+    if curation is not None:
+        check_curation_name(curation)
     if out is not None or run_dir.is_dir():  # else the store reports what run_dir is
-        target = out if out is not None else run_dir / REPORT_FILE
+        target = out if out is not None else run_dir / report_file(curation)
         check_output(target, run_dir, "the report", create_parents=True)
-    path = build_report(run_dir, out)
+    path = build_report(run_dir, out, curation)
     say("wrote ", text(path, multiline=False))

@@ -1,4 +1,4 @@
-"""`synloom score RUN_DIR [--reference REAL.jsonl] [--max-model-samples N]`."""
+"""`synloom score RUN_DIR [--reference REAL.jsonl] [--max-model-samples N] [--curation NAME]`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def score(
     max_model_samples: Annotated[
         int, typer.Option(min=0, help="samples scored by the LM for perplexity/relabel (0 = skip)")
     ] = DEFAULT_MAX_MODEL_SAMPLES,
+    curation: Annotated[
+        str | None,
+        typer.Option(help="score the samples this curation keeps (stored beside the run's scores)"),
+    ] = None,
 ) -> None:
     """Score the run's accepted samples with every quality metric and store the scores."""
     from synloom.quality.run_scores import score_run
@@ -35,14 +39,17 @@ def score(
         rows,
         reference_source=None if reference is None else str(reference),
         max_model_samples=max_model_samples,
+        curation=curation,
     )
     with RunStore(run_dir, writable=True) as store:
-        n_rows = save_scores(store, result)
+        n_rows = save_scores(store, result, curation)
 
     settings = result["settings"]
     table = Table(
         title=text(
-            f"quality of {run_dir}: {result['n_samples']} samples, "
+            f"quality of {run_dir}"
+            + ("" if curation is None else f" (curation {curation})")
+            + f": {result['n_samples']} samples, "
             f"reference {settings['reference'] or 'none'} ({settings['n_reference']} rows)",
             multiline=False,
         )
@@ -63,6 +70,7 @@ def score(
         text(Path(run_dir) / STORE_FILE, multiline=False),
         f" in {settings['duration_s']:.1f} s; HTML report: synloom report ",
         text(run_dir, multiline=False),
+        "" if curation is None else text(f" --curation {curation}", multiline=False),
     )
 
 

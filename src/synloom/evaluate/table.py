@@ -9,7 +9,7 @@ several seeds the task-model rows report mean and standard deviation.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,9 @@ from synloom.errors import SynloomError
 from synloom.evaluate.metrics import classification_report
 from synloom.evaluate.options import EvaluationOptions
 from synloom.store import open_run
-from synloom.store.artifacts import EVALUATION_FILE, Evaluation, validated, write_evaluation
+from synloom.store.artifacts import EVALUATION_FILE as EVALUATION_FILE  # for the CLI
+from synloom.store.artifacts import Evaluation, validated, write_evaluation
+from synloom.store.artifacts import evaluation_file as evaluation_file  # for the CLI
 
 if TYPE_CHECKING:
     from synloom.backends.base import Backend
@@ -49,6 +51,7 @@ class EvaluationTable:
     test_source: str
     gold_source: str | None
     created_at: float
+    curation: str | None = None  # the curation whose kept samples trained tam-synthetic
 
     def row(self, setting: str) -> TableRow:
         for row in self.rows:
@@ -72,9 +75,10 @@ class EvaluationTable:
         return write_evaluation(path, self.artifact())
 
     def format(self) -> str:
-        """A plain-text table for the terminal."""
+        """A plain-text table for the terminal (titled with the curation, if any)."""
         head = ("setting", "model", "n_train", "n_test", "seeds", "accuracy", "macro-F1")
         lines = [head]
+        title = "" if self.curation is None else f"synthetic data: curation {self.curation}\n"
         for r in self.rows:
             lines.append(
                 (
@@ -88,7 +92,7 @@ class EvaluationTable:
                 )
             )
         widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-        return "\n".join(
+        return title + "\n".join(
             "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
             for line in lines
         )
@@ -107,16 +111,19 @@ def evaluate_run(
     gold_train: str | Path | LabeledData | None = None,
     backend: Backend | None = None,
     save: bool = True,
+    curation: str | None = None,
     **overrides: Any,
 ) -> EvaluationTable:
     """Build the three-way table for a run and (by default) store it as evaluation.json there.
 
     `options` says how (task model, seeds, the prompting baseline); keyword `overrides` replace
-    single fields of it, e.g. `evaluate_run(run, test, tam="embed-lr", prompting=False)`.
+    single fields of it, e.g. `evaluate_run(run, test, tam="embed-lr", prompting=False)`. With
+    `curation`, tam-synthetic trains on the samples it keeps (with its weights) and the table
+    is stored as evaluation-NAME.json, beside the uncurated one.
     """
     from synloom.train.data import LabeledData, load_labeled_data
 
-    run = open_run(run_dir)
+    run = open_run(run_dir, curation=curation)
     spec = run.spec
     synthetic = LabeledData.from_run(run)
     test_data = load_labeled_data(test)
@@ -131,8 +138,9 @@ def evaluate_run(
         test_source=str(test) if not isinstance(test, LabeledData) else "data",
         gold_source=None if gold_train is None else str(gold_train),
     )
+    table = replace(table, curation=curation)
     if save:
-        table.save(Path(run_dir) / EVALUATION_FILE)
+        table.save(run.evaluation_path)
     return table
 
 

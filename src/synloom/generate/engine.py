@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING
 
 from synloom.backends.registry import BackendHandle
 from synloom.generate.manifest import check_or_write_manifest
-from synloom.generate.plan import CONTEXT_STAGE, SAMPLE_STAGE, stage_plans
 from synloom.generate.stage_run import ProgressSink, StageRun, params_of
 from synloom.generate.stopping import Stop, one_line
-from synloom.prompts import load_contexts
+from synloom.recipes import SAMPLE_STAGE, recipe_for
 from synloom.store import RunStore
 
 if TYPE_CHECKING:
@@ -82,17 +81,20 @@ def run_generation(
     built only if a request must be sent, and closed at the end; a given one is left open."""
     with RunStore(run_dir, create=True) as store:
         check_or_write_manifest(store, spec)
-        contexts = load_contexts(spec)
+        recipe = recipe_for(spec)
         stop: Stop | None = None
         with BackendHandle(spec.backend, backend) as handle:
-            for stage in stage_plans(spec):
-                stop = StageRun(spec, store, stage, contexts, handle, progress).run()
-                if stage.name == CONTEXT_STAGE:
-                    contexts = [s.text for s in store.accepted(CONTEXT_STAGE)]
-                    if stop is not None and (stop.resumable or not contexts):
-                        # a rerun finishes the context stage, or there is nothing to pair with
-                        stop = Stop(f"context stage: {stop.reason}", stop.resumable)
-                        break
+            for stage in recipe.stages():
+                stop = StageRun(spec, store, stage, recipe, handle, progress).run()
+                # a stage before the samples that stopped short ends the run when a rerun would
+                # finish it, or when it left the later stages nothing to build on
+                if (
+                    stage.name != SAMPLE_STAGE
+                    and stop is not None
+                    and (stop.resumable or not store.accepted(stage.name))
+                ):
+                    stop = Stop(f"{stage.name} stage: {stop.reason}", stop.resumable)
+                    break
         return GenerationSummary(
             Path(run_dir),
             store.counts(SAMPLE_STAGE),

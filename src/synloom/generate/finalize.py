@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from synloom.prompts import normalize_text
 
 if TYPE_CHECKING:
-    from synloom.generate.plan import StagePlan
+    from synloom.recipes import StagePlan
     from synloom.spec import TaskSpec
     from synloom.store import RunStore
 

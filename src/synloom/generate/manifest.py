@@ -50,7 +50,7 @@ def check_or_write_manifest(store: RunStore, spec: TaskSpec) -> None:
     """Write the manifest of a new run; for an existing one, raise StoreError unless `spec` would
     generate the same data (same fingerprint, same contexts file content)."""
     fingerprint = data_fingerprint(spec)
-    contexts = fingerprint["recipe"]["contexts_file"]
+    contexts = fingerprint["recipe"].get("contexts_file")  # a recipe may have no such field
     contexts_digest = contexts["sha256"] if isinstance(contexts, dict) else None
     existing = store.manifest()
     if existing:
@@ -80,7 +80,8 @@ def _check_v2(store, spec, existing, fingerprint, contexts_digest) -> None:
     if old_contexts and contexts_digest and old_contexts != contexts_digest:
         raise StoreError(
             one_line(
-                f"contexts_file changed since this run started: {spec.recipe.contexts_file} "
+                f"contexts_file changed since this run started: "
+                f"{getattr(spec.recipe, 'contexts_file', None)} "
                 f"(sha256 {old_contexts[:12]} then, {contexts_digest[:12]} now); restore it "
                 "or use a new --out directory"
             )

@@ -1,11 +1,8 @@
-"""Stable seeds derived from the run seed and a path of names (never Python's salted hash)."""
+"""`derive_seed` lives in `synloom.seeds` (recipes plan with it, below this layer); kept here for
+the modules that import it from `synloom.generate.seeds`."""
 
 from __future__ import annotations
 
-import hashlib
+from synloom.seeds import derive_seed
 
-
-def derive_seed(*parts: object) -> int:
-    """A 63-bit seed that depends only on `parts`."""
-    digest = hashlib.blake2b("/".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
+__all__ = ["derive_seed"]

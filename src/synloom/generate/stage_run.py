@@ -16,15 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from synloom.backends.base import GenerationParams, SharedFailure, StreamingBackend
 from synloom.generate.finalize import finalize_round
-from synloom.generate.plan import (
-    MAX_ROUND_REQUESTS,
-    SAMPLE_STAGE,
-    StagePlan,
-    cap_counts,
-    plan_round,
-    request_cap,
-    requests_needed,
-)
+from synloom.generate.plan import MAX_ROUND_REQUESTS, plan_round, request_cap, round_state
 from synloom.generate.stopping import Stop, one_line, round_size, round_stop
 from synloom.prompts import parse_completion
 from synloom.store import Output, OutputStatus, PlannedRequest, RunStore
@@ -32,6 +24,7 @@ from synloom.store import Output, OutputStatus, PlannedRequest, RunStore
 if TYPE_CHECKING:
     from synloom.backends.base import Backend, Completion
     from synloom.backends.registry import BackendHandle
+    from synloom.recipes import Recipe, StagePlan
     from synloom.spec import TaskSpec
 
 STREAM_FLUSH_ROWS = 64  # streamed outcomes per store transaction ...
@@ -44,13 +37,13 @@ class ProgressSink(Protocol):
 
 @dataclass
 class StageRun:
-    """What one stage's loop needs: the spec, the store, the stage's plan, the contexts samples are
-    paired with (None when there are none), the backend (built on first use) and progress."""
+    """What one stage's loop needs: the spec, the store, the stage's plan, the recipe that plans
+    its rounds, the backend (built on first use) and progress."""
 
     spec: TaskSpec
     store: RunStore
     stage: StagePlan
-    contexts: list[str] | None
+    recipe: Recipe
     backend: BackendHandle
     progress: ProgressSink | None = None
 
@@ -59,38 +52,30 @@ class StageRun:
         """Accepted samples the stage wants, all labels together."""
         return self.stage.budget * len(self.stage.labels)
 
-    @property
-    def is_pair(self) -> bool:
-        """Whether outputs are second texts of pairs (the given context is the first)."""
-        return self.spec.is_pair and self.stage.name == SAMPLE_STAGE
-
     def run(self) -> Stop | None:
         """Plan, send and finalize rounds until the budget is met (None) or the stage must stop.
 
         Each round plans at most `MAX_ROUND_REQUESTS` (memory stays O(round) for any budget);
         rounds cut by that maximum do not count towards `max_rounds`. All rounds together plan at
         most `request_cap` requests."""
-        if self.stage.name == SAMPLE_STAGE and self.contexts is not None and not self.contexts:
-            from synloom.errors import SynloomError
-
-            raise SynloomError("the context stage produced no usable contexts; raise its count")
         name = self.stage.name
         cap = request_cap(self.spec, self.stage)
         total = full_rounds = rnd = 0
         while True:
             planned, finalized = self.store.round_state(name, rnd)
             if not planned:
-                counts = self._requests_needed()
-                if not any(counts.values()):
+                if self._budget_met():
                     return None
                 stop = self._limit_stop(full_rounds, total, cap)
                 if stop is not None:
                     return stop
-                counts = cap_counts(counts, self.stage.labels, min(cap - total, MAX_ROUND_REQUESTS))
                 self.backend.get()  # a server that cannot serve fails here, before any planning
-                self.store.add_round(
-                    name, rnd, plan_round(self.spec, self.stage, rnd, counts, self.contexts)
-                )
+                limit = min(cap - total, MAX_ROUND_REQUESTS)
+                state = round_state(self.spec, self.store, self.stage, rnd, limit)
+                requests = plan_round(self.recipe, state)
+                if not requests:
+                    return Stop(f"recipe {self.spec.recipe.type!r} planned no more requests")
+                self.store.add_round(name, rnd, requests)
             if not finalized:
                 stop = self.send_round(rnd)
                 if stop is not None:
@@ -107,14 +92,10 @@ class StageRun:
                 return stop
             rnd += 1
 
-    def _requests_needed(self) -> dict[str | None, int]:
-        """Requests to plan per label, from what finalized rounds accepted."""
+    def _budget_met(self) -> bool:
+        """Whether every label has its budget of accepted outputs in finalized rounds."""
         stats = self.store.label_stats(self.stage.name, self.stage.labels)
-        oversample = self.spec.generation.oversample
-        return {
-            label: requests_needed(self.stage.budget - acc, acc, done, oversample)
-            for label, (acc, done) in stats.items()
-        }
+        return all(acc >= self.stage.budget for acc, _ in stats.values())
 
     def _limit_stop(self, full_rounds: int, total: int, cap: int) -> Stop | None:
         """A Stop when `max_rounds` or the request cap forbids another round."""
@@ -214,7 +195,7 @@ class StageRun:
             return Output(
                 **raw, status=OutputStatus.REJECTED, reason=parsed.reason, detail=parsed.detail
             )
-        text, text_b = (req.context, parsed.text) if self.is_pair else (parsed.text, None)
+        text, text_b = (req.context, parsed.text) if self.stage.pair else (parsed.text, None)
         return Output(**raw, status=OutputStatus.CANDIDATE, text=text, text_b=text_b)
 
     def _report(self) -> None:

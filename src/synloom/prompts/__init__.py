@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from synloom.prompts.parse import ParseResult, normalize_text, parse_completion
-from synloom.prompts.render import PromptBuilder, load_contexts
+from synloom.prompts.render import PromptBuilder
 
-__all__ = ["ParseResult", "PromptBuilder", "load_contexts", "normalize_text", "parse_completion"]
+__all__ = ["ParseResult", "PromptBuilder", "normalize_text", "parse_completion"]

@@ -45,15 +45,17 @@ class RunTexts:
         return {label.name: label.verbalizers or [label.name] for label in self.spec.labels}
 
 
-def read_run_texts(run_dir: str | Path) -> RunTexts:
-    """The accepted samples and the spec of a run; a SynloomError when there is nothing to score."""
+def read_run_texts(run_dir: str | Path, curation: str | None = None) -> RunTexts:
+    """The accepted samples (or those `curation` keeps) and the spec of a run; a SynloomError
+    when there is nothing to score."""
     from synloom.store import open_run
 
-    run = open_run(run_dir)
+    run = open_run(run_dir, curation=curation)
     spec = run.spec
     if len(run.samples) < 2:
+        what = "accepted" if curation is None else f"kept by curation {curation}"
         raise SynloomError(
-            f"{run_dir}: the run has {len(run.samples)} accepted sample(s); scoring needs at least 2"
+            f"{run_dir}: the run has {len(run.samples)} sample(s) {what}; scoring needs at least 2"
         )
     is_pair = run.is_pair
     return RunTexts(
@@ -75,19 +77,22 @@ def score_run(
     embed: Callable[[Sequence[str]], Any] | None = None,
     max_points: int = MAX_POINTS,
     seed: int = 0,
+    curation: str | None = None,
 ) -> dict[str, Any]:
     """`score_dataset` over a run, plus `plot_data` and settings describing the scoring.
 
     `reference`: real rows with `text` and `label` (and `text_b` for pairs). The LM metrics run
     on at most `max_model_samples` samples (0 skips them) with `backend`, by default the spec's
     backend; a backend that cannot score makes them skipped, with its reason, not an error.
+    `curation` scores the samples that curation keeps (store the result with the same
+    `curation` in `save_scores`, beside the uncurated scores).
     """
     import numpy as np
 
     if max_model_samples < 0:
         raise SynloomError(f"max_model_samples must be >= 0, got {max_model_samples}")
     start = time.perf_counter()
-    run = read_run_texts(run_dir)
+    run = read_run_texts(run_dir, curation)
     ref_rows = _reference_rows(reference, run.is_pair) if reference else None
     if embed is None:
         from synloom.embeddings import embed_texts as embed
@@ -145,6 +150,7 @@ def score_run(
         "scorer": None if lm is None else lm.model_name,
         "is_pair": run.is_pair,
         "scored_at": time.time(),
+        "curation": curation,
         "duration_s": round(time.perf_counter() - start, 3),
     }
     result["settings"]["max_model_samples"] = max_model_samples

@@ -11,13 +11,21 @@ from synloom.report.sections import build_sections
 REPORT_FILE = "report.html"
 
 
-def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report of `run_dir` to `out` (default RUN_DIR/report.html); returns the path."""
+def report_file(curation: str | None = None) -> str:
+    """The report's default file name: `report.html`, or `report-NAME.html` for a curation."""
+    return REPORT_FILE if curation is None else f"report-{curation}.html"
+
+
+def build_report(
+    run_dir: str | Path, out: str | Path | None = None, curation: str | None = None
+) -> Path:
+    """Write the report of `run_dir` (as curation `curation` left it, if given) to `out`
+    (default RUN_DIR/report.html or RUN_DIR/report-NAME.html); returns the path."""
     from importlib import metadata
 
     from synloom.errors import SynloomError
 
-    data = collect_report_data(run_dir)
+    data = collect_report_data(run_dir, curation)
     c = data.counts
     subtitle = (
         f"{c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed of"
@@ -30,7 +38,7 @@ def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     html = render_page(
         f"synloom report: {data.name}", subtitle, build_sections(data), str(run_dir), version
     )
-    path = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
+    path = Path(out) if out is not None else Path(run_dir) / report_file(curation)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, "utf-8")

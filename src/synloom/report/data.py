@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from synloom.store.artifacts import Evaluation, Manifest, SpecOutline, StoredScores
+from synloom.store.curation_view import CurationView
 
 EXAMPLES_PER_REASON = 3
 
@@ -30,18 +31,22 @@ class ReportData:
     scores: StoredScores | None  # None if never scored
     evaluation: Evaluation | None  # evaluation.json; None if absent
     evaluation_problem: str | None = None  # why evaluation.json could not be read
+    curation: CurationView | None = None  # the curation the report shows the data of
+    curation_names: tuple[str, ...] = ()  # every curation of the run
+    pool_texts: dict[str, tuple[str, str]] | None = None  # id -> (label, text), curated only
 
     @property
     def name(self) -> str:
         return str(self.spec.name or self.run_dir.name)
 
 
-def collect_report_data(run_dir: str | Path) -> ReportData:
-    """Read a run directory; a StoreError (SynloomError) if it is not a synloom run, or if its
-    stored scores or evaluation.json are not what synloom wrote."""
+def collect_report_data(run_dir: str | Path, curation: str | None = None) -> ReportData:
+    """Read a run directory (the samples, scores and evaluation of `curation`, if given); a
+    StoreError (SynloomError) if it is not a synloom run, or if its stored scores or
+    evaluation.json are not what synloom wrote."""
     from synloom.store import open_run
 
-    run = open_run(run_dir, examples_per_reason=EXAMPLES_PER_REASON)
+    run = open_run(run_dir, examples_per_reason=EXAMPLES_PER_REASON, curation=curation)
     outline = run.manifest.outline()
     scores = run.scores
     spec_labels = outline.label_names
@@ -60,4 +65,9 @@ def collect_report_data(run_dir: str | Path) -> ReportData:
         failed=list(run.failed),
         scores=scores,
         evaluation=run.evaluation,
+        curation=run.curation,
+        curation_names=tuple(run.curation_names),
+        pool_texts={s.id: (s.label, s.text_b or s.text) for s in run.pool}
+        if run.curation is not None
+        else None,
     )

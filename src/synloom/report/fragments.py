@@ -117,3 +117,9 @@ def mean_of_counts(counts: Mapping[int, int]) -> float:
 
 def int_keys(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[int, int]]:
     return {label: {int(k): int(v) for k, v in c.items()} for label, c in counts.items()}
+
+
+def reference_lengths(scores: Any) -> dict[str, dict[int, int]]:
+    """The reference data's length counts per label stored by `synloom score` ({} if none)."""
+    lengths = scores.plot_data.lengths if scores else None
+    return int_keys(lengths.reference or {}) if lengths else {}

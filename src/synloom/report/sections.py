@@ -12,6 +12,8 @@ from html import escape
 
 from synloom.quality.plot_data import length_counts
 from synloom.quality.summary import format_number, summarize
+from synloom.report.curation_section import TITLE as CURATION_TITLE
+from synloom.report.curation_section import curation_section
 from synloom.report.data import ReportData
 from synloom.report.fragments import (
     Section,
@@ -25,6 +27,7 @@ from synloom.report.fragments import (
     mean_of_counts,
     mean_pm,
     missing_note,
+    reference_lengths,
     row_confusion,
     sample_block,
 )
@@ -50,6 +53,7 @@ TITLES: dict[str, str] = {
     "embedding": "Embedding map",
     "rejections": "Rejections",
     "leakage": "Leaked samples",
+    "curation": CURATION_TITLE,
     "evaluation": "Evaluation on real data",
 }
 
@@ -127,7 +131,7 @@ def labels_section(data: ReportData) -> Section:
         f"{data.label_counts[lab]} ({p:.0f}%)"
         for lab, p in zip(data.labels, series["synthetic"], strict=True)
     ]
-    ref = _reference_lengths(data)
+    ref = reference_lengths(data.scores)
     if ref:
         ref_counts = {lab: sum(c.values()) for lab, c in ref.items()}
         ref_total = sum(ref_counts.values()) or 1
@@ -156,7 +160,7 @@ def lengths_section(data: ReportData) -> Section:
     if not data.texts:
         return Section("lengths", title, missing_note("The run has no accepted samples."))
     synthetic = int_keys(length_counts(data.texts, data.sample_labels))
-    reference = _reference_lengths(data)
+    reference = reference_lengths(data.scores)
     panels = []
     for label in ["all labels", *data.labels]:
         series: dict[str, dict[int, int]] = {}
@@ -385,6 +389,7 @@ SECTIONS: tuple[Callable[[ReportData], Section], ...] = (
     embedding_section,
     rejections_section,
     leakage_section,
+    curation_section,
     evaluation_section,
 )
 SECTION_TITLES: tuple[str, ...] = tuple(TITLES.values())
@@ -392,8 +397,3 @@ SECTION_TITLES: tuple[str, ...] = tuple(TITLES.values())
 
 def build_sections(data: ReportData) -> list[Section]:
     return [make(data) for make in SECTIONS]
-
-
-def _reference_lengths(data: ReportData) -> dict[str, dict[int, int]]:
-    lengths = data.scores.plot_data.lengths if data.scores else None
-    return int_keys(lengths.reference or {}) if lengths else {}

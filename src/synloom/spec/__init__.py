@@ -5,22 +5,30 @@ from __future__ import annotations
 from synloom.spec.backend import BackendConfig, LocalBackendConfig, OpenAIBackendConfig
 from synloom.spec.generation import GenerationConfig
 from synloom.spec.io import dump_spec, load_spec, parse_spec
-from synloom.spec.recipe import FewShotRecipe, RecipeConfig, ZeroGenRecipe
+from synloom.spec.recipe import (
+    ContextStage,
+    PromptRecipeConfig,
+    RecipeConfig,
+    load_recipe,
+    recipe_names,
+)
 from synloom.spec.task import Label, SeedExample, TaskKind, TaskSpec
 
 __all__ = [
     "BackendConfig",
-    "FewShotRecipe",
+    "ContextStage",
     "GenerationConfig",
     "Label",
     "LocalBackendConfig",
     "OpenAIBackendConfig",
+    "PromptRecipeConfig",
     "RecipeConfig",
     "SeedExample",
     "TaskKind",
     "TaskSpec",
-    "ZeroGenRecipe",
     "dump_spec",
+    "load_recipe",
     "load_spec",
     "parse_spec",
+    "recipe_names",
 ]

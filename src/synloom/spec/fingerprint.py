@@ -35,7 +35,7 @@ TRANSPORT_FIELDS = frozenset(
 
 def contexts_sha256(spec: TaskSpec) -> str | None:
     """sha256 of the contexts file's bytes, or None when the recipe names no file."""
-    path = spec.recipe.contexts_file
+    path = getattr(spec.recipe, "contexts_file", None)
     return None if path is None else file_sha256(path)
 
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializeAsAny,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from synloom.spec.backend import BackendConfig, LocalBackendConfig
 from synloom.spec.base import Int, SpecModel
 from synloom.spec.generation import MAX_SAMPLES_PER_LABEL, GenerationConfig
-from synloom.spec.recipe import FewShotRecipe, RecipeConfig, ZeroGenRecipe
-from synloom.spec.templates import LABEL_FIELDS, RESERVED_FIELDS, check_template
+from synloom.spec.recipe import DEFAULT_RECIPE, RecipeConfig, recipe_config_class
+from synloom.spec.templates import RESERVED_FIELDS
 
 MAX_TOTAL_SAMPLES = 10 * MAX_SAMPLES_PER_LABEL
 
@@ -72,18 +80,37 @@ class TaskSpec(SpecModel):
         default_factory=dict, description="dimension -> values; one value per request"
     )
     seed_examples: list[SeedExample] = Field(default_factory=list)
-    recipe: RecipeConfig = Field(default_factory=ZeroGenRecipe)
+    recipe: SerializeAsAny[RecipeConfig] = Field(
+        default_factory=lambda: recipe_config_class(DEFAULT_RECIPE)()
+    )
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     backend: BackendConfig = Field(default_factory=LocalBackendConfig)
     seed: Int = Field(0, ge=-(2**63), le=2**63 - 1)
 
-    @field_validator("recipe", "backend", mode="before")
+    @field_validator("backend", mode="before")
     @classmethod
     def _default_type(cls, value: object, info: ValidationInfo) -> object:
-        """`type` may be left out: the recipe is then zerogen and the backend local (the defaults)."""
+        """`type` may be left out: the backend is then local (the default)."""
         if isinstance(value, dict) and "type" not in value:
-            return {"type": "zerogen" if info.field_name == "recipe" else "local"} | value
+            return {"type": "local"} | value
         return value
+
+    @field_validator("recipe", mode="wrap")
+    @classmethod
+    def _recipe_config(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """A mapping becomes the config class of the recipe its `type` names (found through the
+        registry of `spec/recipe.py`; zerogen when left out); a config object passes as is."""
+        if isinstance(value, dict):
+            name = value.get("type", DEFAULT_RECIPE)
+            if not isinstance(name, str):
+                raise ValueError(f"type: must be a recipe name, not {type(name).__name__}")
+            return recipe_config_class(name).model_validate({"type": name} | value)
+        if isinstance(value, RecipeConfig):
+            config = recipe_config_class(getattr(value, "type", ""))  # unknown types refused
+            if not isinstance(value, config):
+                raise ValueError(f"{type(value).__name__} is not the config class of its recipe")
+            return value
+        return handler(value)
 
     @field_validator("attributes")
     @classmethod
@@ -127,54 +154,8 @@ class TaskSpec(SpecModel):
                 f"generation.samples_per_label: {self.generation.samples_per_label} x "
                 f"{len(names)} labels = {total} samples, more than the {MAX_TOTAL_SAMPLES} a run allows"
             )
-        self._check_recipe(names)
+        self.recipe.check(self)
         return self
-
-    def _check_recipe(self, names: list[str]) -> None:
-        recipe = self.recipe
-        is_pair = self.is_pair
-        has_contexts = bool(recipe.contexts) or recipe.contexts_file is not None
-        if recipe.context_stage is not None and has_contexts:
-            raise ValueError(
-                "recipe: give either context_stage or contexts/contexts_file, not both"
-            )
-        if is_pair and not has_contexts:
-            raise ValueError(
-                "recipe: a pair task needs the unlabeled first sentences in contexts or contexts_file"
-            )
-        if is_pair and recipe.context_stage is not None:
-            raise ValueError("recipe: pair tasks take given contexts, not a context_stage")
-        allowed = LABEL_FIELDS | set(self.attributes)
-        if has_contexts or recipe.context_stage is not None:
-            allowed = allowed | {"context"}
-        for label in recipe.label_prompts:
-            if label not in names:
-                raise ValueError(f"recipe.label_prompts: unknown label {label!r}")
-        templates = {"recipe.prompt": recipe.prompt} | {
-            f"recipe.label_prompts.{k}": v for k, v in recipe.label_prompts.items()
-        }
-        for where, template in templates.items():
-            used = check_template(template, allowed, where)
-            if is_pair and "context" not in used:
-                raise ValueError(f"{where}: a pair task's prompt must use {{context}}")
-        if isinstance(recipe, FewShotRecipe):
-            ex_allowed = LABEL_FIELDS | {"text"} | ({"text_b"} if is_pair else set())
-            used = check_template(recipe.example_template, ex_allowed, "recipe.example_template")
-            if "text" not in used:
-                raise ValueError("recipe.example_template must use {text}")
-            missing = [n for n in names if not any(e.label == n for e in self.seed_examples)]
-            if missing:
-                raise ValueError(
-                    "recipe fewshot needs seed_examples for every label; none for: "
-                    + ", ".join(missing)
-                )
-            fewest = min(names, key=lambda n: sum(e.label == n for e in self.seed_examples))
-            have = sum(e.label == fewest for e in self.seed_examples)
-            if recipe.example_ratio > 0 and recipe.k > have:
-                raise ValueError(
-                    f"recipe.k: {recipe.k} examples per request, but label {fewest!r} has only "
-                    f"{have} seed_examples"
-                )
 
     def label(self, name: str) -> Label:
         for label in self.labels:

@@ -51,6 +51,7 @@ class Sample:
     text: str
     text_b: str | None
     meta: dict[str, Any]
+    context: str | None = None  # what the request's {context} was filled with, if anything
 
     def to_record(self) -> dict[str, Any]:
         rec: dict[str, Any] = {"id": self.id, "text": self.text, "label": self.label}

@@ -4,24 +4,30 @@ Every reader (`evaluate`, `score`, `report`, `LabeledData.from_run`) takes what 
 same `Run`: the store is read once, read-only, in one session (so counts and samples agree even
 while a generation is writing); the spec, the stored scores and `evaluation.json` are parsed
 only when asked for, so a reader that does not need them is not stopped by them.
+
+With `curation=NAME` the run reads as that curation left it: `samples` are the kept samples,
+`pool` every accepted one, `weights` the curation's weights (when it weights), `scores` what
+`synloom score --curation NAME` stored and `evaluation_path` `evaluation-NAME.json`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synloom.errors import SynloomError
 from synloom.store.artifacts import (
-    EVALUATION_FILE,
     Evaluation,
     Manifest,
     StoredScores,
+    evaluation_file,
     read_evaluation,
     validated,
 )
+from synloom.store.curation_view import CurationView, read_curation, score_rows_of
 from synloom.store.run_store import RunStore, Sample
 
 if TYPE_CHECKING:
@@ -37,13 +43,21 @@ class Run:
     run_dir: Path
     stage: str
     manifest: Manifest
-    samples: tuple[Sample, ...]  # accepted, in plan order
+    samples: tuple[Sample, ...]  # accepted (with a curation: the kept ones), in plan order
     counts: dict[str, int]  # requests and outputs, see `RunStore.counts`
-    label_counts: dict[str, int]  # accepted samples per label
+    label_counts: dict[str, int]  # samples per label (with a curation: kept ones)
     rejection_reasons: dict[str, int]  # reason -> rejected outputs, most frequent first
     rejected_examples: dict[str, list[dict[str, Any]]]  # reason -> its first rejected rows
     failed: tuple[dict[str, Any], ...]  # failed requests of every stage
-    score_rows: dict[str, Any]  # the `scores` table as stored; see `scores`
+    score_rows: dict[str, Any]  # the `scores` rows of this run or curation; see `scores`
+    pool: tuple[Sample, ...] = ()  # every accepted sample (== samples without a curation)
+    curation: CurationView | None = None  # the curation read, if any
+    weights: tuple[float, ...] | None = None  # per sample, when the curation weights
+    curation_names: list[str] = field(default_factory=list)  # every curation of the run
+
+    def __post_init__(self) -> None:
+        if not self.pool:
+            object.__setattr__(self, "pool", self.samples)
 
     @cached_property
     def spec(self) -> TaskSpec:
@@ -77,7 +91,8 @@ class Run:
 
     @property
     def evaluation_path(self) -> Path:
-        return self.run_dir / EVALUATION_FILE
+        """`evaluation.json`, or `evaluation-NAME.json` for a run read with a curation."""
+        return self.run_dir / evaluation_file(None if self.curation is None else self.curation.name)
 
     @cached_property
     def evaluation(self) -> Evaluation | None:
@@ -86,22 +101,37 @@ class Run:
 
 
 def open_run(
-    run_dir: str | Path, *, stage: str = SAMPLE_STAGE, examples_per_reason: int = 0
+    run_dir: str | Path,
+    *,
+    stage: str = SAMPLE_STAGE,
+    examples_per_reason: int = 0,
+    curation: str | None = None,
 ) -> Run:
     """Read a run directory; a StoreError (one line) if it is not a synloom run.
 
     `examples_per_reason` keeps that many rejected rows (with their raw text) per reason.
+    `curation` reads the run as that finished curation left it (see the module docstring); an
+    unknown or unfinished curation, or one the accepted samples outgrew, is a StoreError.
     """
     run_dir = Path(run_dir)
     with RunStore(run_dir) as store:
         raw_manifest = store.manifest()
-        samples = tuple(store.accepted(stage))
+        pool = tuple(store.accepted(stage))
         counts = store.counts(stage)
         label_counts = store.label_counts(stage)
         reasons = store.rejection_reasons(stage)
         rejected = store.rejected(stage) if examples_per_reason > 0 else []
         failed = tuple(store.failed())
-        score_rows = store.scores()
+        all_scores = store.scores()
+        names = store.curation_names()
+        view = None if curation is None else read_curation(store, curation, pool)
+    samples, weights = pool, None
+    if view is not None:
+        samples = view.kept(pool)
+        label_counts = dict(sorted(Counter(s.label for s in samples).items()))
+        if view.weighted:
+            weights = tuple(view.decisions[s.id].weight for s in samples)
+    score_rows = score_rows_of(all_scores, curation)
     examples: dict[str, list[dict[str, Any]]] = {}
     for row in rejected:
         bucket = examples.setdefault(row["reason"] or "unknown", [])
@@ -118,4 +148,8 @@ def open_run(
         rejected_examples=examples,
         failed=failed,
         score_rows=score_rows,
+        pool=pool,
+        curation=view,
+        weights=weights,
+        curation_names=names,
     )

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from synloom.errors import StoreError
 from synloom.store.connect import connect_reader, connect_writer
+from synloom.store.curations import CurationStore
 from synloom.store.guards import Transaction, reading, writing
 from synloom.store.lock import LOCK_FILE, RunLock, check_not_locked
 from synloom.store.records import Output, PlannedRequest, Sample
@@ -33,7 +34,7 @@ _IN_UNFINISHED = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"  # SQL: sta
 _IN_FINISHED = "(" + ", ".join(f"'{s}'" for s in FINISHED) + ")"
 
 
-class RunStore:
+class RunStore(CurationStore):
     """The store of `run_dir`. Use as a context manager or call `close()`.
 
     Default: read-only; the run must exist. `writable=True`: the run must exist, and this object
@@ -70,6 +71,7 @@ class RunStore:
         self._lock = RunLock(self.run_dir)
         try:
             self.db = connect_writer(self.path)  # checked again, now under the lock
+            self.add_curation_tables()  # stores made before curations get their tables
         except BaseException:
             self._lock.release()
             raise
@@ -275,11 +277,11 @@ class RunStore:
     @reading
     def accepted(self, stage: str = "sample") -> list[Sample]:
         rows = self.db.execute(
-            "SELECT id, label, text, text_b, meta FROM accepted WHERE stage = ?"
+            "SELECT id, label, text, text_b, meta, context FROM accepted WHERE stage = ?"
             " ORDER BY round, idx",
             (stage,),
         ).fetchall()
-        return [Sample(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+        return [Sample(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
 
     @reading
     def rejected(self, stage: str | None = None) -> list[dict[str, Any]]:

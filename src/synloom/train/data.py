@@ -171,26 +171,33 @@ class LabeledData:
         return cls.from_records(rows, source=str(path), **fields)
 
     @classmethod
-    def from_run(cls, run: str | Path | Run, *, stage: str = "sample") -> LabeledData:
+    def from_run(
+        cls, run: str | Path | Run, *, stage: str = "sample", curation: str | None = None
+    ) -> LabeledData:
         """The accepted samples of a synloom run directory (or of a `Run` already opened, whose
-        own stage counts). A `weight` in every sample's meta (written by curation) becomes the
-        per-sample weight."""
+        own stage and curation count); with `curation`, its kept samples. The curation's
+        weights (`Run.weights`) become the per-sample weights; without them, a `weight` in
+        every sample's meta does."""
         from synloom.store import Run, open_run
 
         if not isinstance(run, Run):
-            run = open_run(run, stage=stage)
+            run = open_run(run, stage=stage, curation=curation)
         samples, run_dir = run.samples, run.run_dir
         if not samples:
+            if run.curation is not None:
+                raise SynloomError(f"{run_dir}: curation {run.curation.name} keeps no samples")
             raise SynloomError(f"{run_dir}: the run has no accepted samples yet")
         pairs = [s.text_b is not None for s in samples]
         if any(pairs) and not all(pairs):
             raise SynloomError(f"{run_dir}: some accepted samples have a second text, some not")
-        weighted = all("weight" in s.meta for s in samples)
+        weights = run.weights
+        if weights is None and all("weight" in s.meta for s in samples):
+            weights = tuple(float(s.meta["weight"]) for s in samples)
         return cls(
             texts=tuple(s.text for s in samples),
             labels=tuple(s.label for s in samples),
             texts_b=tuple(s.text_b for s in samples) if all(pairs) else None,
-            weights=tuple(float(s.meta["weight"]) for s in samples) if weighted else None,
+            weights=weights,
         )
 
     @classmethod

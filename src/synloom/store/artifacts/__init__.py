@@ -15,6 +15,7 @@ from synloom.store.artifacts.evaluation import (
     EVALUATION_VERSION,
     Evaluation,
     EvaluationRow,
+    evaluation_file,
     read_evaluation,
     write_evaluation,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "ScoreSettings",
     "SpecOutline",
     "StoredScores",
+    "evaluation_file",
     "problem",
     "read_evaluation",
     "validated",

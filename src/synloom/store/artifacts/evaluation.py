@@ -17,6 +17,12 @@ EVALUATION_VERSION = 1
 EVALUATION_FILE = "evaluation.json"
 
 
+def evaluation_file(curation: str | None = None) -> str:
+    """The evaluation's file name in the run directory: `evaluation.json`, or
+    `evaluation-NAME.json` for the evaluation of curation NAME's kept samples."""
+    return EVALUATION_FILE if curation is None else f"evaluation-{curation}.json"
+
+
 class EvaluationRow(Artifact):
     """One setting of the three-way table: mean scores over seeds, plus each seed's report."""
 
@@ -67,6 +73,7 @@ class Evaluation(Artifact):
     test_source: str | None = None
     gold_source: str | None = None
     created_at: Real | None = None
+    curation: str | None = None  # the curation whose kept samples trained tam-synthetic
 
     @field_validator("created_at")
     @classmethod

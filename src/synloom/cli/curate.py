@@ -1,0 +1,101 @@
+"""`synloom curate RUN_DIR --method NAME [--method NAME ...] [--keep F | --per-label N]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from synloom.cli.render import console, say
+from synloom.cli.safe_text import text
+
+
+def curate(
+    run_dir: Annotated[Path, typer.Argument(help="run directory")],
+    method: Annotated[
+        list[str],
+        typer.Option(
+            "--method",
+            "-m",
+            help="curation method, in order (repeat to compose): likelihood, margin, judge, "
+            "consistency, cartography, sungen, random",
+        ),
+    ],
+    keep: Annotated[
+        float | None, typer.Option(help="keep this fraction of each label's samples (0-1]")
+    ] = None,
+    per_label: Annotated[int | None, typer.Option(help="keep this many samples per label")] = None,
+    same_size_as: Annotated[
+        str | None,
+        typer.Option(help="keep as many per label as this curation did (the random control)"),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="curation name (default from methods and size)")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="method option METHOD.KEY=VALUE, e.g. margin.threshold=0.5"),
+    ] = None,
+    seed_data: Annotated[
+        Path | None,
+        typer.Option(help="real labeled examples (JSONL text,label) instead of the spec's seeds"),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the run's)")] = None,
+    replace: Annotated[
+        bool, typer.Option(help="replace a curation of that name made with other settings")
+    ] = False,
+) -> None:
+    """Score, filter, rank and reweight a run's samples; stores decisions beside them (samples
+    never change). Rerunning the same command resumes."""
+    from rich.table import Table
+
+    from synloom.curate.pipeline import SizeTarget
+    from synloom.curate.runner import curate_run
+    from synloom.curate.settings import CurationRequest, parse_sets
+    from synloom.store import RunStore
+
+    request = CurationRequest(
+        methods=tuple(method),
+        size=SizeTarget(keep=keep, per_label=per_label),
+        same_size_as=same_size_as,
+        options=parse_sets(set_ or []),
+        seed=seed,
+        name=name,
+    )
+    if same_size_as is not None and (keep is not None or per_label is not None):
+        from synloom.errors import SynloomError
+
+        raise SynloomError("give at most one of --keep, --per-label and --same-size-as")
+    request.loaded()  # bad options fail before the run is opened
+    RunStore(run_dir).close()  # a missing or foreign directory fails here, before any model
+    result = curate_run(
+        run_dir,
+        request,
+        seed_data_path=seed_data,
+        replace=replace,
+        say=lambda msg: say(text(msg, multiline=False)),
+    )
+    summary = result.summary
+    table = Table(title=text(f"curation {result.name} of {run_dir}", multiline=False))
+    steps = summary.get("steps", [])
+    table.add_column("label")
+    table.add_column("pool", justify="right")
+    for step in steps:
+        table.add_column(f"−{step['method']}", justify="right")
+    table.add_column("kept", justify="right")
+    if summary.get("weighted"):
+        table.add_column("mean weight", justify="right")
+    for label, pool in summary.get("pool", {}).items():
+        row = [text(label), str(pool)]
+        row += [str(step["dropped"].get(label, 0)) for step in steps]
+        row.append(str(summary["kept"].get(label, 0)))
+        if summary.get("weighted"):
+            row.append(f"{summary.get('mean_weight', {}).get(label, 0.0):.3f}")
+        table.add_row(*row)
+    console.print(table)
+    say(
+        "use it with --curation ",
+        text(result.name, multiline=False),
+        " on export, evaluate, score and report",
+    )

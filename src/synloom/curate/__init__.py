@@ -1,0 +1,1 @@
+"""Curation: score, filter, rank and reweight the accepted samples of a run (never changing them)."""

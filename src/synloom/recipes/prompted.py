@@ -1,0 +1,118 @@
+"""The label-conditioned prompt recipes' shared machinery (ZeroGen and few-shot build on it):
+an optional context stage, then a sample stage whose requests fill the recipe's prompt with the
+label, a context (given, or drawn from the context stage's outputs), one value per attribute and
+whatever the recipe adds before the prompt (`prefix`)."""
+
+from __future__ import annotations
+
+import random
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from synloom.backends.base import GenerationParams
+from synloom.errors import SynloomError
+from synloom.prompts import PromptBuilder
+from synloom.recipes.base import (
+    CONTEXT_STAGE,
+    SAMPLE_STAGE,
+    Recipe,
+    StagePlan,
+    budget_counts,
+    interleave,
+    make_request,
+    request_rng,
+)
+from synloom.spec.contexts import read_contexts_file
+
+if TYPE_CHECKING:
+    from synloom.recipes.base import RoundState
+    from synloom.spec import PromptRecipeConfig
+    from synloom.store import PlannedRequest
+
+
+def load_contexts(recipe: PromptRecipeConfig) -> list[str] | None:
+    """Given contexts of the recipe (inline or from a JSONL/plain-text file), or None."""
+    if recipe.contexts:
+        return list(recipe.contexts)
+    if recipe.contexts_file is None:
+        return None
+    return read_contexts_file(recipe.contexts_file)
+
+
+class PromptRecipe(Recipe):
+    """Context stage (when the config has one), then the sample stage."""
+
+    @property
+    def recipe(self) -> PromptRecipeConfig:
+        return self.spec.recipe  # type: ignore[return-value]
+
+    @cached_property
+    def builder(self) -> PromptBuilder:
+        return PromptBuilder(self.spec)
+
+    @cached_property
+    def given_contexts(self) -> list[str] | None:
+        return load_contexts(self.recipe)
+
+    def stages(self) -> list[StagePlan]:
+        gen = self.spec.generation
+        stop = tuple(gen.stop)
+        stages = []
+        if (cs := self.recipe.context_stage) is not None:
+            params = GenerationParams(
+                cs.max_new_tokens, gen.temperature, gen.top_p, gen.top_k, stop
+            )
+            stages.append(
+                StagePlan(CONTEXT_STAGE, [None], cs.count, params, cs.min_words, cs.max_words)
+            )
+        params = GenerationParams(gen.max_new_tokens, gen.temperature, gen.top_p, gen.top_k, stop)
+        stages.append(
+            StagePlan(
+                SAMPLE_STAGE,
+                list(self.spec.label_names),
+                gen.samples_per_label,
+                params,
+                self.recipe.min_words,
+                self.recipe.max_words,
+                pair=self.spec.is_pair,
+            )
+        )
+        return stages
+
+    def contexts(self, state: RoundState) -> list[str] | None:
+        """What `{context}` is drawn from: the given contexts, or the context stage's outputs."""
+        if self.recipe.context_stage is None:
+            return self.given_contexts
+        contexts = [s.text for s in state.accepted(CONTEXT_STAGE)]
+        if not contexts:
+            raise SynloomError("the context stage produced no usable contexts; raise its count")
+        return contexts
+
+    def prefix(self, label: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
+        """Text put before the prompt and what it adds to the request's meta (drawn with the
+        request's `rng` after its context and attributes); nothing here."""
+        return "", {}
+
+    def plan_round(self, state: RoundState) -> list[PlannedRequest]:
+        counts = budget_counts(state)
+        order = interleave(counts, state.stage.labels)
+        if state.stage.name == CONTEXT_STAGE:
+            prompt = self.recipe.context_stage.prompt  # type: ignore[union-attr]
+            return [make_request(state, idx, label, prompt) for idx, (label, _) in enumerate(order)]
+        contexts = self.contexts(state) if order else None
+        requests = []
+        for idx, (label, i) in enumerate(order):
+            rng = request_rng(state, label, i)
+            context = rng.choice(contexts) if contexts else None
+            attributes = self.builder.sample_attributes(rng)
+            prefix, meta = self.prefix(label, rng)
+            prompt = self.builder.render(
+                label, context=context, attributes=attributes, prefix=prefix
+            )
+            if attributes:
+                meta["attributes"] = attributes
+            if context is not None:
+                meta["context"] = context
+            meta["pair"] = self.spec.is_pair
+            requests.append(make_request(state, idx, label, prompt, context=context, meta=meta))
+        return requests
