@@ -38,7 +38,7 @@ from synloom.train.data import LabeledData
 
 ROOT = Path(__file__).resolve().parents[1]
 SINGLE = ("likelihood", "margin", "judge", "consistency", "cartography", "sungen")
-COMBOS = (("margin", "sungen"), ("consistency", "sungen"), ("margin", "cartography"))
+COMBOS = (("margin", "sungen"), ("margin", "cartography"), ("cartography", "sungen"))
 NEEDS_SEEDS = {"consistency"}
 
 
@@ -78,10 +78,10 @@ def run_curations(run_dir: Path, task: str, seeds_path: Path, backend, methods, 
     names = {}
     for base, request in curations(methods):
         uses_seeds = any(m in NEEDS_SEEDS for m in base.removeprefix("random-as-").split("+"))
-        name = f"{base}@{task}" if uses_seeds else base
+        name = f"{base}.{task}" if uses_seeds else base
         if request.same_size_as and uses_seeds:
             request = CurationRequest(
-                request.methods, same_size_as=f"{request.same_size_as}@{task}"
+                request.methods, same_size_as=f"{request.same_size_as}.{task}"
             )
         request = CurationRequest(
             request.methods, request.size, request.same_size_as, request.options, name=name

@@ -87,6 +87,10 @@ def test_curate_then_export_and_evaluate_the_kept_samples(noisy_run, tmp_path, d
     )
     assert again.returncode == 0 and "already done" in again.stdout
 
+    shown = run_cli("inspect", run_dir)
+    assert shown.returncode == 0 and "consistency+sungen" in shown.stdout
+    assert f"{len(run.samples)} / {len(run.pool)}" in shown.stdout
+
     exported = run_cli("export", run_dir, "--curation", "consistency+sungen")
     assert exported.returncode == 0, exported.stderr
     rows = [json.loads(x) for x in (run_dir / "samples-consistency+sungen.jsonl").open()]

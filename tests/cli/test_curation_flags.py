@@ -117,3 +117,20 @@ def test_an_unknown_curation_is_one_line_and_exit_2(run, curated, command):
     assert bad.returncode == 2 and len(error_lines(bad.stderr)) == 1
     assert error_lines(bad.stderr)[0].startswith("error: bad curation name '../x'")
     assert files_of(run) == before  # nothing written, the store unchanged
+
+
+def test_an_export_never_overwrites_a_curations_stored_evaluation(tmp_path):
+    from tests.helpers import run_cli
+
+    run_dir = tmp_path / "run"
+    from synloom.testing.records_run import write_records_run
+    from synloom.train.data import LabeledData
+    from tests.evaluate.conftest import SST2_SPEC
+
+    rows = [{"text": f"a fine film number {i}", "label": "positive"} for i in range(3)]
+    rows += [{"text": f"a dull film number {i}", "label": "negative"} for i in range(3)]
+    write_records_run(run_dir, SST2_SPEC, LabeledData.from_records(rows))
+    for target in ("evaluation-x.json", "evaluation-other.json"):
+        out = run_cli("export", run_dir, "--out", run_dir / target)
+        assert out.returncode == 2 and "a file synloom keeps in a run" in out.stderr
+        assert not (run_dir / target).exists()

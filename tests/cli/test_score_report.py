@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from synloom.quality.inputs import NO_ATTRIBUTES
 from synloom.quality.stored import load_scores
 from synloom.quality.suite import score_dataset
 from synloom.report import SECTION_TITLES
@@ -67,7 +68,7 @@ def test_score_stores_every_metric_equal_to_a_direct_call(scored):
         "leakage_seed", "perplexity", "relabel_agreement",
     }  # fmt: skip
     assert expected <= set(metrics)
-    assert stored["skipped"] == {}
+    assert stored["skipped"] == {"attribute_diversity": NO_ATTRIBUTES}  # no attributes drawn
     assert 0 < metrics["distinct_n"]["distinct_1"] <= 1
     assert 0 <= metrics["self_bleu"]["self_bleu_4"] <= 1
     assert 0 < metrics["mauve"]["mauve"] <= 1

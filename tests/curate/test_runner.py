@@ -129,3 +129,13 @@ def test_requests_are_checked_before_any_work(run_dir, chunky):
         CurationRequest(("chunky",), options={"chunky": {"threshold": "high"}}).loaded()
     with pytest.raises(SynloomError, match="not one of the methods"):
         CurationRequest(("chunky",), options={"margin": {"threshold": "1"}})
+
+
+def test_seed_data_is_part_of_a_curation_only_when_a_method_uses_it(run_dir, chunky, tmp_path):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text('{"text": "a fine film", "label": "positive"}\n')
+    curate_run(run_dir, request("c", keep=0.5), seed_data_path=seeds)
+    seeds.write_text('{"text": "a dull film", "label": "negative"}\n')
+    again = curate_run(run_dir, request("c", keep=0.5), seed_data_path=seeds)
+    assert again.resumed  # other seed data, same curation: neither method reads seeds
+    assert open_run(run_dir, curation="c").curation.settings["seed_data"] is None

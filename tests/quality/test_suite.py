@@ -28,7 +28,7 @@ def test_scores_real_data_and_explains_skips(sst2_test, sst2_train_sentences):
     assert 0 < m["mauve"]["mauve"] <= 1 and m["mauve"]["n_samples"] == len(texts)
     assert m["label_distance"]["total_variation"] < 0.2
     assert 0.5 < m["dcr"]["ratio"] < 2.0
-    assert set(out["skipped"]) == {"perplexity", "relabel_agreement"}
+    assert set(out["skipped"]) == {"perplexity", "relabel_agreement", "attribute_diversity"}
     assert "backend" in out["skipped"]["perplexity"]
     assert all(t >= 0 for t in out["timings_s"].values())
 

@@ -152,7 +152,8 @@ def test_label_prompts_replace_the_prompt_for_their_label_only(tmp_path):
 def test_an_unknown_recipe_names_the_known_ones():
     with pytest.raises(SpecError) as info:
         parse_spec({"labels": LABELS, "recipe": {"type": "magic"}})
-    assert "recipe: unknown recipe 'magic'; known: fewshot, zerogen" in str(info.value)
+    known = "attrprompt, fewshot, progen, zerogen"
+    assert f"recipe: unknown recipe 'magic'; known: {known}" in str(info.value)
     with pytest.raises(SpecError, match=r"recipe\.k: "):
         parse_spec(fewshot(1.0) | {"recipe": fewshot(1.0)["recipe"] | {"k": "3"}})
 

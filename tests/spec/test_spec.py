@@ -11,7 +11,7 @@ from synloom.spec import dump_spec, load_spec, parse_spec
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-@pytest.mark.parametrize("name", ["sst2", "sst2_fewshot", "trec", "rte"])
+@pytest.mark.parametrize("name", ["sst2", "sst2_fewshot", "sst2_progen", "trec", "rte"])
 def test_examples_round_trip_through_yaml(name, tmp_path):
     spec = load_spec(EXAMPLES / f"{name}.yaml")
     out = tmp_path / "again.yaml"

@@ -23,20 +23,29 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class GenerationParams:
+    """Decoding settings of a round. `self_debias_decay` (λ) asks for self-debiasing
+    (`synloom.backends.self_debias`, local backend only); `counter_prompts[i]` are then prompt
+    i's other-label prompts, filled per batch from the requests (never stored in `to_json`)."""
+
     max_new_tokens: int = 40
     temperature: float = 1.0
     top_p: float = 0.9
     top_k: int = 0
     stop: tuple[str, ...] = ()
+    self_debias_decay: float | None = None
+    counter_prompts: tuple[tuple[str, ...], ...] = ()
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "max_new_tokens": self.max_new_tokens,
             "temperature": self.temperature,
             "top_p": self.top_p,
             "top_k": self.top_k,
             "stop": list(self.stop),
         }
+        if self.self_debias_decay is not None:  # absent when off: stored requests stay as they were
+            out["self_debias_decay"] = self.self_debias_decay
+        return out
 
 
 @dataclass(frozen=True)

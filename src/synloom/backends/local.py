@@ -89,7 +89,9 @@ class LocalBackend:
     def generate(
         self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
     ) -> list[Completion]:
-        """Sample one completion per prompt; the whole batch is seeded with `seeds[0]`."""
+        """Sample one completion per prompt; the whole batch is seeded with `seeds[0]`. With
+        `params.self_debias_decay` set, decode with self-debiasing against each prompt's
+        `params.counter_prompts` (`synloom.backends.self_debias`)."""
         import torch
 
         if not prompts:
@@ -114,6 +116,14 @@ class LocalBackend:
             kwargs |= {"temperature": None, "top_p": None, "top_k": None}
         if params.stop:
             kwargs |= {"stop_strings": list(params.stop), "tokenizer": tok}
+        if params.self_debias_decay is not None:
+            from transformers import LogitsProcessorList
+
+            from synloom.backends.self_debias import self_debias_processor
+
+            width = enc["input_ids"].shape[1]
+            processor = self_debias_processor(self.model, tok, params, len(prompts), width)
+            kwargs["logits_processor"] = LogitsProcessorList([processor])
         torch.manual_seed(int(seeds[0]) % (2**63))
         with torch.inference_mode():
             out = self.model.generate(**enc, **kwargs)

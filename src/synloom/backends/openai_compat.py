@@ -140,6 +140,8 @@ class OpenAIBackend:
         `SharedFailure` when the first requests all failed alike for good (e.g. HTTP 400)."""
         if len(prompts) != len(seeds):
             raise BackendError("generate: prompts and seeds differ in length")
+        if params.self_debias_decay is not None:
+            raise BackendError("self-debiasing needs the local backend; an HTTP server cannot")
         path = "/chat/completions" if self.endpoint == "chat" else "/completions"
 
         def attempt_fn(i: int) -> Callable[[], Awaitable[Completion]]:

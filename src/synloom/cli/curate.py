@@ -45,6 +45,9 @@ def curate(
     replace: Annotated[
         bool, typer.Option(help="replace a curation of that name made with other settings")
     ] = False,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, help="samples a per-sample method scores between two saves")
+    ] = 256,
 ) -> None:
     """Score, filter, rank and reweight a run's samples; stores decisions beside them (samples
     never change). Rerunning the same command resumes."""
@@ -74,6 +77,7 @@ def curate(
         request,
         seed_data_path=seed_data,
         replace=replace,
+        chunk_size=chunk_size,
         say=lambda msg: say(text(msg, multiline=False)),
     )
     summary = result.summary

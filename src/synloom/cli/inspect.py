@@ -48,6 +48,7 @@ def inspect(
                 shown_text = s.text if s.text_b is None else f"{s.text} ||| {s.text_b}"
                 table.add_row(text(s.label, multiline=False), text(shown_text))
         console.print(table)
+        _curations(store)
         failed = store.failed()
         if failed:
             console.print(
@@ -58,3 +59,25 @@ def inspect(
                     "error",
                 )
             )
+
+
+def _curations(store) -> None:
+    """One row per curation of the run: its methods, status and how many it kept."""
+    names = store.curation_names()
+    if not names:
+        return
+    table = Table(title=Text("curations (use with --curation NAME)"))
+    for column in ("name", "methods", "status", "kept / pool"):
+        table.add_column(column)
+    for name in names:
+        record = store.curation(name)
+        summary = record.summary or {}
+        kept = sum(summary.get("kept", {}).values())
+        pool = sum(summary.get("pool", {}).values())
+        table.add_row(
+            text(name, multiline=False),
+            text(" → ".join(record.settings.get("methods", [])), multiline=False),
+            text(record.status, multiline=False),
+            f"{kept} / {pool}" if summary else "—",
+        )
+    console.print(table)

@@ -12,6 +12,7 @@ from synloom.errors import SynloomError
 # Files synloom owns inside a run directory: the store with its SQLite side files, the lock, the
 # stored evaluation. A command's output must never be one of them.
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+CURATED_EVALUATIONS = "evaluation-*.json"
 
 
 def _store_names() -> tuple[str, ...]:
@@ -25,7 +26,9 @@ def _owned_files(run_dir: Path) -> list[Path]:
     from synloom.evaluate.table import EVALUATION_FILE
 
     root = resolved(run_dir)
-    return [root / name for name in (*_store_names(), EVALUATION_FILE)]
+    owned = [root / name for name in (*_store_names(), EVALUATION_FILE)]
+    # the stored evaluations of curations (evaluation-NAME.json)
+    return owned + (sorted(root.glob(CURATED_EVALUATIONS)) if root.is_dir() else [])
 
 
 def resolved(path: Path) -> Path:
@@ -75,6 +78,8 @@ def _is_owned(target: Path, run_dir: Path) -> bool:
     real = resolved(target)
     if real.name in _store_names():
         return True  # the store (or lock) of this run or of any other
+    if real.parent == resolved(run_dir) and real.match(CURATED_EVALUATIONS):
+        return True  # a curation's stored evaluation, even before it is written
     owned = _owned_files(run_dir)
     if real in owned:
         return True

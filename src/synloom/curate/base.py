@@ -15,7 +15,7 @@ the pipeline's decisions beside the samples (`synloom.store.curations`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -80,3 +80,17 @@ class CurationMethod(Protocol):
     def score(self, data: CurationData, options: MethodOptions) -> MethodScores:
         """Score every sample of `data` (deterministic given `data.seed` and `options`)."""
         ...
+
+
+class Method:
+    """Base of the built-in methods: `info` and `options` as class attributes, and a filter's
+    threshold taken from its options' `threshold` field (else `default_threshold`)."""
+
+    info: ClassVar[MethodInfo]
+    options: ClassVar[type[MethodOptions]]
+    default_threshold: ClassVar[float | None] = None
+
+    def threshold(self, options: MethodOptions) -> float | None:
+        if self.info.kind != "filter":
+            return None
+        return getattr(options, "threshold", self.default_threshold)

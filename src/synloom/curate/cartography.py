@@ -32,13 +32,12 @@ threshold).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
-from synloom.curate.base import MethodInfo, MethodOptions, MethodScores
+from synloom.curate.base import Method, MethodInfo, MethodOptions, MethodScores
 from synloom.curate.heads import linear_head, one_thread, torch_seed
 
 if TYPE_CHECKING:
@@ -104,13 +103,9 @@ INFO = MethodInfo(
 )
 
 
-@dataclass(frozen=True)
-class Cartography:
-    info: MethodInfo = INFO
-    options: type[CartographyOptions] = CartographyOptions
-
-    def threshold(self, options: CartographyOptions) -> float | None:
-        return options.threshold
+class Cartography(Method):
+    info = INFO
+    options = CartographyOptions
 
     def score(self, data: CurationData, options: CartographyOptions) -> MethodScores:
         chance = 1.0 / len(data.label_names)

@@ -17,13 +17,12 @@ The classifiers see only the seeds, so each sample is scored on its own (`per_sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
-from synloom.curate.base import MethodInfo, MethodOptions, MethodScores
+from synloom.curate.base import Method, MethodInfo, MethodOptions, MethodScores
 from synloom.curate.heads import seed_features
 
 if TYPE_CHECKING:
@@ -85,13 +84,9 @@ INFO = MethodInfo(
 )
 
 
-@dataclass(frozen=True)
-class Consistency:
-    info: MethodInfo = INFO
-    options: type[ConsistencyOptions] = ConsistencyOptions
-
-    def threshold(self, options: ConsistencyOptions) -> float | None:
-        return options.threshold
+class Consistency(Method):
+    info = INFO
+    options = ConsistencyOptions
 
     def score(self, data: CurationData, options: ConsistencyOptions) -> MethodScores:
         seeds, seed_labels = seed_features(data, INFO.name)

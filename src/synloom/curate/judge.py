@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from synloom.curate.base import MethodInfo, MethodOptions, MethodScores
+from synloom.curate.base import Method, MethodInfo, MethodOptions, MethodScores
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -200,13 +199,10 @@ def _generate(backend: Backend, prompts: list[str], seeds: Sequence[int], option
     return out
 
 
-@dataclass(frozen=True)
-class Judge:
-    info: MethodInfo = INFO
-    options: type[JudgeOptions] = JudgeOptions
-
-    def threshold(self, options: JudgeOptions) -> float | None:
-        return 0.5
+class Judge(Method):
+    info = INFO
+    options = JudgeOptions
+    default_threshold = 0.5  # scores are 1 (its label), 0 (another) or NaN (no answer)
 
     def score(self, data: CurationData, options: JudgeOptions) -> MethodScores:
         from synloom.generate.seeds import derive_seed

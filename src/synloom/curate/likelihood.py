@@ -13,12 +13,11 @@ target (`--keep` / `--per-label`) keeps the top per label.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from synloom.curate.base import MethodInfo, MethodScores
+from synloom.curate.base import Method, MethodInfo, MethodScores
 from synloom.curate.label_scores import LabelScoreOptions, label_score_matrix
 
 if TYPE_CHECKING:
@@ -41,13 +40,9 @@ class LikelihoodOptions(LabelScoreOptions):
     """See `LabelScoreOptions` (prompt override, text cut, batch size)."""
 
 
-@dataclass(frozen=True)
-class Likelihood:
-    info: MethodInfo = INFO
-    options: type[LikelihoodOptions] = LikelihoodOptions
-
-    def threshold(self, options: LikelihoodOptions) -> float | None:
-        return None
+class Likelihood(Method):
+    info = INFO
+    options = LikelihoodOptions
 
     def score(self, data: CurationData, options: LikelihoodOptions) -> MethodScores:
         matrix, cut = label_score_matrix(data, options, who=INFO.name, all_labels=False)

@@ -20,12 +20,11 @@ below `threshold` (0) are dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from synloom.curate.base import MethodInfo, MethodScores
+from synloom.curate.base import Method, MethodInfo, MethodScores
 from synloom.curate.label_scores import (
     LabelScoreOptions,
     calibration_log_prior,
@@ -55,13 +54,9 @@ class MarginOptions(LabelScoreOptions):
     calibrate: bool = False
 
 
-@dataclass(frozen=True)
-class Margin:
-    info: MethodInfo = INFO
-    options: type[MarginOptions] = MarginOptions
-
-    def threshold(self, options: MarginOptions) -> float | None:
-        return options.threshold
+class Margin(Method):
+    info = INFO
+    options = MarginOptions
 
     def score(self, data: CurationData, options: MarginOptions) -> MethodScores:
         matrix, cut = label_score_matrix(data, options, who=INFO.name, all_labels=True)

@@ -9,12 +9,11 @@ present, so the control draws the same numbers after any earlier filter and on a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from synloom.curate.base import MethodInfo, MethodOptions, MethodScores
+from synloom.curate.base import Method, MethodInfo, MethodOptions, MethodScores
 from synloom.generate.seeds import derive_seed
 
 if TYPE_CHECKING:
@@ -40,13 +39,9 @@ INFO = MethodInfo(
 )
 
 
-@dataclass(frozen=True)
-class RandomControl:
-    info: MethodInfo = INFO
-    options: type[RandomOptions] = RandomOptions
-
-    def threshold(self, options: RandomOptions) -> float | None:
-        return None
+class RandomControl(Method):
+    info = INFO
+    options = RandomOptions
 
     def score(self, data: CurationData, options: RandomOptions) -> MethodScores:
         scores = np.asarray([uniform(data.seed, sid) for sid in data.ids], dtype=np.float64)

@@ -212,9 +212,14 @@ def _seed_data(
     path: str | Path | None,
     loaded: list[tuple[CurationMethod, MethodOptions]],
 ) -> tuple[LabeledData | None, dict[str, Any] | None]:
-    """Real labeled seed examples: `--seed-data FILE.jsonl`, else the spec's seed_examples."""
+    """Real labeled seed examples: `--seed-data FILE.jsonl`, else the spec's seed_examples;
+    (None, None) when no method uses seeds, so seed data never changes what such a curation
+    is (its stored settings)."""
     from synloom.train.data import LabeledData
 
+    needs_seeds = [m.info.name for m, _ in loaded if "seeds" in m.info.needs]
+    if not needs_seeds:
+        return None, None
     if path is not None:
         path = Path(path)
         data = LabeledData.from_jsonl(path)
@@ -232,13 +237,10 @@ def _seed_data(
             tuple(e.text_b or "" for e in ex) if pair else None,
         )
         return data, {"source": "spec seed_examples", "n": len(data)}
-    needs_seeds = [m.info.name for m, _ in loaded if "seeds" in m.info.needs]
-    if needs_seeds:
-        raise SynloomError(
-            f"{needs_seeds[0]} needs real seed examples of every label: add seed_examples to the"
-            " spec or pass --seed-data FILE.jsonl"
-        )
-    return None, None
+    raise SynloomError(
+        f"{needs_seeds[0]} needs real seed examples of every label: add seed_examples to the"
+        " spec or pass --seed-data FILE.jsonl"
+    )
 
 
 def _judge_handle(loaded: list[tuple[CurationMethod, MethodOptions]]):

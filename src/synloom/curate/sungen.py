@@ -38,13 +38,12 @@ The score is the weight.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
-from synloom.curate.base import MethodInfo, MethodOptions, MethodScores
+from synloom.curate.base import Method, MethodInfo, MethodOptions, MethodScores
 from synloom.curate.heads import one_thread, stratified_folds
 from synloom.generate.seeds import derive_seed
 
@@ -117,13 +116,9 @@ INFO = MethodInfo(
 )
 
 
-@dataclass(frozen=True)
-class SunGen:
-    info: MethodInfo = INFO
-    options: type[SunGenOptions] = SunGenOptions
-
-    def threshold(self, options: SunGenOptions) -> float | None:
-        return None
+class SunGen(Method):
+    info = INFO
+    options = SunGenOptions
 
     def score(self, data: CurationData, options: SunGenOptions) -> MethodScores:
         n = len(data)

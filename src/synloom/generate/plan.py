@@ -9,7 +9,7 @@ import math
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.recipes import RoundState
+from synloom.recipes import RoundPlan, RoundState
 
 if TYPE_CHECKING:
     from synloom.recipes import Recipe, StagePlan
@@ -33,9 +33,18 @@ def round_state(
 
 
 def plan_round(recipe: Recipe, state: RoundState) -> list[PlannedRequest]:
+    """The requests of `planned_round` (without the recipe's annotations)."""
+    return planned_round(recipe, state).requests
+
+
+def planned_round(recipe: Recipe, state: RoundState) -> RoundPlan:
     """The recipe's plan for the round, checked against what the engine relies on: this stage and
-    round, plan order, at most `state.limit` requests, one label of the stage each."""
-    requests = recipe.plan_round(state)
+    round, plan order, at most `state.limit` requests, one label of the stage each; with the
+    annotations the recipe returned (a `RoundPlan`), if any."""
+    plan = recipe.plan_round(state)
+    if not isinstance(plan, RoundPlan):
+        plan = RoundPlan(list(plan))
+    requests = plan.requests
     stage, rnd = state.stage, state.round
     if len(requests) > state.limit:
         raise SynloomError(
@@ -50,4 +59,4 @@ def plan_round(recipe: Recipe, state: RoundState) -> list[PlannedRequest]:
                 f"recipe {state.spec.recipe.type!r} planned request {req.id!r} outside round"
                 f" {rnd} of stage {stage.name!r} (build requests with make_request)"
             )
-    return requests
+    return plan

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import time
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
 from synloom.backends.base import GenerationParams, SharedFailure, StreamingBackend
 from synloom.generate.finalize import finalize_round
-from synloom.generate.plan import MAX_ROUND_REQUESTS, plan_round, request_cap, round_state
+from synloom.generate.plan import MAX_ROUND_REQUESTS, planned_round, request_cap, round_state
 from synloom.generate.stopping import Stop, one_line, round_size, round_stop
-from synloom.prompts import parse_completion
 from synloom.store import Output, OutputStatus, PlannedRequest, RunStore
 
 if TYPE_CHECKING:
@@ -72,10 +71,10 @@ class StageRun:
                 self.backend.get()  # a server that cannot serve fails here, before any planning
                 limit = min(cap - total, MAX_ROUND_REQUESTS)
                 state = round_state(self.spec, self.store, self.stage, rnd, limit)
-                requests = plan_round(self.recipe, state)
-                if not requests:
+                plan = planned_round(self.recipe, state)
+                if not plan.requests:
                     return Stop(f"recipe {self.spec.recipe.type!r} planned no more requests")
-                self.store.add_round(name, rnd, requests)
+                self.store.add_round(name, rnd, plan.requests, plan.annotations)
             if not finalized:
                 stop = self.send_round(rnd)
                 if stop is not None:
@@ -136,7 +135,8 @@ class StageRun:
             batch = list(group)
             self.store.mark_sent([r.id for r in batch])
             seeds = [r.seed for r in batch]
-            self.record(batch, backend.generate([r.prompt for r in batch], params, seeds))
+            sent = with_counter_prompts(params, batch)
+            self.record(batch, backend.generate([r.prompt for r in batch], sent, seeds))
             self._report()
 
     def _stream(
@@ -156,9 +156,10 @@ class StageRun:
                 self._report()
 
         seeds = [r.seed for r in pending]
+        sent = with_counter_prompts(params, pending)
         try:
             # leaving the block closes the stream: it stops (and cancels) what is still in flight
-            with closing(backend.stream([r.prompt for r in pending], params, seeds)) as results:
+            with closing(backend.stream([r.prompt for r in pending], sent, seeds)) as results:
                 for i, completion in results:
                     buf.append((pending[i], completion))
                     if len(buf) >= STREAM_FLUSH_ROWS or time.monotonic() - last >= STREAM_FLUSH_S:
@@ -177,14 +178,9 @@ class StageRun:
                     self.store.record_output(req.id, self.parse(req, comp))
 
     def parse(self, req: PlannedRequest, comp: Completion) -> Output:
-        """A candidate with its text(s), or rejected with the parser's reason; raw text kept."""
-        parsed = parse_completion(
-            comp.text,
-            comp.finish_reason,
-            min_words=self.stage.min_words,
-            max_words=self.stage.max_words,
-            context=req.context,
-        )
+        """A candidate with its text(s), or rejected with the reason of the recipe's parser
+        (`Recipe.parse`); raw text kept."""
+        parsed = self.recipe.parse(self.stage, req, comp.text, comp.finish_reason)
         raw = {
             "raw_text": comp.raw_text or comp.text,
             "completion": comp.text,
@@ -206,3 +202,12 @@ class StageRun:
 def params_of(request: PlannedRequest) -> GenerationParams:
     """The decoding settings a planned request was stored with."""
     return GenerationParams(**{**request.params, "stop": tuple(request.params["stop"])})
+
+
+def with_counter_prompts(params: GenerationParams, batch: list[PlannedRequest]) -> GenerationParams:
+    """`params` with each request's other-label prompts (its meta's `counter_prompts`) when they
+    ask for self-debiasing; unchanged otherwise."""
+    if params.self_debias_decay is None:
+        return params
+    counter = tuple(tuple(r.meta.get("counter_prompts", ())) for r in batch)
+    return replace(params, counter_prompts=counter)

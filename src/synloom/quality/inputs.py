@@ -30,6 +30,7 @@ NO_HOLDOUT = "reference data too small for a holdout (needs >= 10 rows)"
 NO_SEEDS = "needs seed examples"
 NO_SCORER = "needs a scoring backend"
 NO_VERBALIZERS = "needs label verbalizers"
+NO_ATTRIBUTES = "no sample has attribute values (meta.attributes; drawn by recipes with attributes)"
 
 # input -> the input whose absence makes it missing (None: always there)
 NEEDS: dict[str, str | None] = {
@@ -46,6 +47,7 @@ NEEDS: dict[str, str | None] = {
     "seed_embeddings": "seed_texts",
     "scorer": "scorer",
     "verbalizers": "verbalizers",
+    "attributes": "attributes",
 }
 # Inputs computed on first use; the suite computes a metric's before timing it.
 LAZY = ("tokens", "embeddings", "reference_tokens", "reference_embeddings")
@@ -65,6 +67,8 @@ class ScoringInputs:
     scorer: ScoreFn | None = None
     verbalizers: Mapping[str, Sequence[str]] | None = None
     relabel_template: str | None = None  # None: the relabel metric's default
+    # per sample, the attribute values its request drew (`meta["attributes"]`; {} for none)
+    attributes: list[Mapping[str, str]] = field(default_factory=list)
     max_model_samples: int = 1000
     mauve_max_samples: int = 2000
     seed: int = 0
@@ -100,12 +104,14 @@ class ScoringInputs:
             "seed_texts": bool(self.seed_texts),
             "scorer": self.scorer is not None,
             "verbalizers": bool(self.verbalizers),
+            "attributes": any(self.attributes),
         }[base]
         reasons = {
             "reference": NO_REFERENCE,
             "seed_texts": NO_SEEDS,
             "scorer": NO_SCORER,
             "verbalizers": NO_VERBALIZERS,
+            "attributes": NO_ATTRIBUTES,
         }
         return None if present else reasons[base]
 

@@ -24,6 +24,7 @@ METRICS: dict[str, str] = {
     "vendi_ngram": _M + "vendi:NGRAM",
     "vendi_embedding": _M + "vendi:EMBEDDING",
     "aps": _M + "aps:METRIC",
+    "attribute_diversity": _M + "attribute_diversity:METRIC",
     "oracle_agreement": _M + "oracle:METRIC",
     "mauve": _M + "mauve:METRIC",
     "frechet_distance": _M + "frechet:METRIC",

@@ -39,6 +39,7 @@ class RunTexts:
     labels: list[str]
     seed_texts: list[str]
     is_pair: bool
+    attributes: list[dict[str, str]] | None = None  # per sample, its meta["attributes"]
 
     @property
     def verbalizers(self) -> dict[str, list[str]]:
@@ -64,6 +65,7 @@ def read_run_texts(run_dir: str | Path, curation: str | None = None) -> RunTexts
         labels=run.sample_labels,
         seed_texts=[(e.text_b or e.text) if is_pair else e.text for e in spec.seed_examples],
         is_pair=is_pair,
+        attributes=[dict(s.meta.get("attributes") or {}) for s in run.samples],
     )
 
 
@@ -114,6 +116,7 @@ def score_run(
             embed=cached,
             max_model_samples=max(max_model_samples, 1),
             seed=seed,
+            attributes=run.attributes,
         )
     finally:
         if handle is not None:

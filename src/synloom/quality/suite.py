@@ -36,8 +36,10 @@ def score_dataset(
     max_model_samples: int = 1000,
     mauve_max_samples: int = 2000,
     seed: int = 0,
+    attributes: Sequence[Mapping[str, str] | None] | None = None,
 ) -> dict:
-    """Every metric for (texts, labels); `reference` rows carry real `text` and `label`."""
+    """Every metric for (texts, labels); `reference` rows carry real `text` and `label`;
+    `attributes[i]` the attribute values sample i was drawn with (None or {} for none)."""
     if len(texts) != len(labels):
         raise SynloomError(f"got {len(texts)} texts but {len(labels)} labels")
     if len(texts) < 2:
@@ -65,6 +67,7 @@ def score_dataset(
         scorer=scorer,
         verbalizers=verbalizers,
         relabel_template=relabel_template,
+        attributes=[dict(a or {}) for a in attributes or []],
         max_model_samples=max_model_samples,
         mauve_max_samples=mauve_max_samples,
         seed=seed,

@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from synloom.backends.base import GenerationParams
+from synloom.prompts import ParseResult, parse_completion
 from synloom.seeds import derive_seed
 from synloom.store import PlannedRequest
 
@@ -79,6 +80,23 @@ class RoundState:
             raise ValueError(f"round {rnd} is not an earlier round than {self.round}")
         return self._store.requests(stage or self.stage.name, rnd)
 
+    def annotations(self, rnd: int, stage: str | None = None) -> Any:
+        """What the recipe stored with the plan of an earlier round `rnd` (`RoundPlan`), or None."""
+        if rnd >= self.round and (stage or self.stage.name) == self.stage.name:
+            raise ValueError(f"round {rnd} is not an earlier round than {self.round}")
+        return self._store.round_annotations(stage or self.stage.name, rnd)
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """A round's requests and what the recipe wants stored with them (JSON-able, e.g. the
+    per-sample scores it planned from). The engine writes `annotations` in the same transaction
+    as the plan, as the `scores` row `recipe:<stage>:<round>` (`RunStore.round_annotations`), so
+    a resumed run, which never plans again, finds them as the first run left them."""
+
+    requests: list[PlannedRequest]
+    annotations: Any = None
+
 
 class Recipe:
     """Base of every recipe. Built once per run with the validated spec (whose `recipe` is an
@@ -93,11 +111,26 @@ class Recipe:
         """The stages in run order; the last is `SAMPLE_STAGE` with one entry per label."""
         raise NotImplementedError
 
-    def plan_round(self, state: RoundState) -> list[PlannedRequest]:
+    def plan_round(self, state: RoundState) -> list[PlannedRequest] | RoundPlan:
         """The requests of round `state.round` of `state.stage` (at most `state.limit`; empty
-        when the recipe wants no more). Build them with `make_request` so ids, batches and
-        seeds follow the engine's conventions."""
+        when the recipe wants no more), or a `RoundPlan` of them and annotations to store with
+        them. Build them with `make_request` so ids, batches and seeds follow the engine's
+        conventions."""
         raise NotImplementedError
+
+    def parse(
+        self, stage: StagePlan, request: PlannedRequest, text: str, finish_reason: str
+    ) -> ParseResult:
+        """One completion of `request` as the stage's output: its text, or a rejection reason.
+        ZeroGen's parser (cut, word limits, refusals, copies of the context) unless the recipe
+        parses a stage of its own differently (AttrPrompt's value lists, yes/no answers)."""
+        return parse_completion(
+            text,
+            finish_reason,
+            min_words=stage.min_words,
+            max_words=stage.max_words,
+            context=request.context,
+        )
 
 
 def requests_needed(need: int, accepted: int, finished: int, oversample: float) -> int:

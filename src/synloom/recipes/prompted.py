@@ -25,6 +25,8 @@ from synloom.recipes.base import (
 from synloom.spec.contexts import read_contexts_file
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from synloom.recipes.base import RoundState
     from synloom.spec import PromptRecipeConfig
     from synloom.store import PlannedRequest
@@ -65,7 +67,14 @@ class PromptRecipe(Recipe):
             stages.append(
                 StagePlan(CONTEXT_STAGE, [None], cs.count, params, cs.min_words, cs.max_words)
             )
-        params = GenerationParams(gen.max_new_tokens, gen.temperature, gen.top_p, gen.top_k, stop)
+        params = GenerationParams(
+            gen.max_new_tokens,
+            gen.temperature,
+            gen.top_p,
+            gen.top_k,
+            stop,
+            self_debias_decay=self.recipe.self_debias_decay,
+        )
         stages.append(
             StagePlan(
                 SAMPLE_STAGE,
@@ -93,26 +102,51 @@ class PromptRecipe(Recipe):
         request's `rng` after its context and attributes); nothing here."""
         return "", {}
 
+    def attribute_drawer(self, state: RoundState) -> Callable[[str, random.Random], dict[str, str]]:
+        """How a request of the round draws its attributes (given its label and RNG, after its
+        context): one value per dimension of the spec's `attributes` here; AttrPrompt draws its
+        class-dependent values too."""
+        return lambda label, rng: self.builder.sample_attributes(rng)
+
     def plan_round(self, state: RoundState) -> list[PlannedRequest]:
-        counts = budget_counts(state)
+        return self.plan_requests(state, budget_counts(state), self.prefix)
+
+    def plan_requests(
+        self,
+        state: RoundState,
+        counts: dict[str | None, int],
+        prefix: Callable[[str, random.Random], tuple[str, dict[str, Any]]],
+    ) -> list[PlannedRequest]:
+        """`counts[label]` requests per label in plan order, each with what `prefix` (given the
+        label and the request's RNG) puts before its prompt."""
         order = interleave(counts, state.stage.labels)
         if state.stage.name == CONTEXT_STAGE:
             prompt = self.recipe.context_stage.prompt  # type: ignore[union-attr]
             return [make_request(state, idx, label, prompt) for idx, (label, _) in enumerate(order)]
         contexts = self.contexts(state) if order else None
+        draw_attributes = self.attribute_drawer(state) if order else None
         requests = []
         for idx, (label, i) in enumerate(order):
             rng = request_rng(state, label, i)
             context = rng.choice(contexts) if contexts else None
-            attributes = self.builder.sample_attributes(rng)
-            prefix, meta = self.prefix(label, rng)
+            attributes = draw_attributes(label, rng)  # type: ignore[misc]
+            before, meta = prefix(label, rng)
             prompt = self.builder.render(
-                label, context=context, attributes=attributes, prefix=prefix
+                label, context=context, attributes=attributes, prefix=before
             )
             if attributes:
                 meta["attributes"] = attributes
             if context is not None:
                 meta["context"] = context
             meta["pair"] = self.spec.is_pair
+            if self.recipe.self_debias_decay is not None:
+                # the other labels' prompts, alike but for the label (self-debiasing)
+                meta["counter_prompts"] = [
+                    self.builder.render(
+                        other, context=context, attributes=attributes, prefix=before
+                    )
+                    for other in state.stage.labels
+                    if other != label
+                ]
             requests.append(make_request(state, idx, label, prompt, context=context, meta=meta))
         return requests

@@ -12,23 +12,24 @@ from html import escape
 
 from synloom.quality.plot_data import length_counts
 from synloom.quality.summary import format_number, summarize
+from synloom.report.attribute_section import TITLE as ATTRIBUTE_TITLE
+from synloom.report.attribute_section import attribute_section
 from synloom.report.curation_section import TITLE as CURATION_TITLE
 from synloom.report.curation_section import curation_section
 from synloom.report.data import ReportData
+from synloom.report.evaluation_section import TITLE as EVALUATION_TITLE
+from synloom.report.evaluation_section import evaluation_section
 from synloom.report.fragments import (
     Section,
     clip,
-    confusion_table,
     figure,
     format_time,
     html_table,
     int_keys,
     leak_summary,
     mean_of_counts,
-    mean_pm,
     missing_note,
     reference_lengths,
-    row_confusion,
     sample_block,
 )
 from synloom.report.svg import (
@@ -51,10 +52,11 @@ TITLES: dict[str, str] = {
     "labels": "Label balance",
     "lengths": "Length distribution",
     "embedding": "Embedding map",
+    "attributes": ATTRIBUTE_TITLE,
     "rejections": "Rejections",
     "leakage": "Leaked samples",
     "curation": CURATION_TITLE,
-    "evaluation": "Evaluation on real data",
+    "evaluation": EVALUATION_TITLE,
 }
 
 
@@ -339,54 +341,13 @@ def leakage_section(data: ReportData) -> Section:
     return Section("leakage", title, "".join(parts))
 
 
-def evaluation_section(data: ReportData) -> Section:
-    title = TITLES["evaluation"]
-    if data.evaluation is None:
-        message = data.evaluation_problem or "No evaluation.json in the run directory."
-        return Section(
-            "evaluation",
-            title,
-            missing_note(message, f"synloom evaluate {data.run_dir} --test REAL_TEST.jsonl"),
-        )
-    ev = data.evaluation
-    rows, matrices = [], []
-    for row in ev.rows:
-        seeds = row.seeds
-        rows.append(
-            [
-                escape(str(row.setting)),
-                escape(str(row.model)),
-                format_number(row.n_train) if row.n_train is not None else "—",
-                format_number(row.n_test),
-                escape(",".join(map(str, seeds)) or "—"),
-                mean_pm(row.accuracy, row.accuracy_std, len(seeds)),
-                mean_pm(row.macro_f1, row.macro_f1_std, len(seeds)),
-            ]
-        )
-        confusion = row_confusion(row.details)
-        if confusion:
-            matrices.append(confusion_table(str(row.setting), confusion, ev.labels))
-    test = ev.test_source or "—"
-    gold = ev.gold_source or "—"
-    note = f"test data: {test}; gold training data: {gold}; computed {format_time(ev.created_at)}."
-    table = html_table(
-        ["setting", "model", "n_train", "n_test", "seeds", "accuracy", "macro-F1"], rows, "eval"
-    )
-    conf = (
-        "<h3>Confusion matrices (rows: gold label, columns: predicted; summed over seeds)</h3>"
-        f'<div class="panels">{"".join(matrices)}</div>'
-        if matrices
-        else ""
-    )
-    return Section("evaluation", title, f'<p class="note">{escape(note)}</p>{table}{conf}')
-
-
 SECTIONS: tuple[Callable[[ReportData], Section], ...] = (
     overview_section,
     metrics_section,
     labels_section,
     lengths_section,
     embedding_section,
+    attribute_section,
     rejections_section,
     leakage_section,
     curation_section,

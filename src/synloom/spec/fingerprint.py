@@ -32,6 +32,10 @@ TRANSPORT_FIELDS = frozenset(
     }
 )
 
+# Fields added after runs existed, left out while unset so that every spec that does not set
+# them keeps the fingerprint (and so resumes the run directories) it had before they came.
+OMITTED_WHEN_UNSET = frozenset({"recipe.self_debias_decay"})
+
 
 def contexts_sha256(spec: TaskSpec) -> str | None:
     """sha256 of the contexts file's bytes, or None when the recipe names no file."""
@@ -40,14 +44,15 @@ def contexts_sha256(spec: TaskSpec) -> str | None:
 
 
 def data_fingerprint(spec: TaskSpec) -> dict[str, Any]:
-    """The spec as a JSON-able dict without transport fields; contexts_file is its content hash."""
+    """The spec as a JSON-able dict without transport fields and without the unset fields of
+    `OMITTED_WHEN_UNSET`; contexts_file is its content hash."""
     data = spec.model_dump(mode="json")
-    for dotted in TRANSPORT_FIELDS:
+    for dotted in TRANSPORT_FIELDS | OMITTED_WHEN_UNSET:
         *parents, leaf = dotted.split(".")
         node = data
         for key in parents:
             node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
+        if isinstance(node, dict) and (dotted in TRANSPORT_FIELDS or node.get(leaf) is None):
             node.pop(leaf, None)
     digest = contexts_sha256(spec)
     if digest is not None:

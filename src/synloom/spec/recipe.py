@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from synloom.spec.base import Int, SpecModel
+from synloom.spec.base import Int, Real, SpecModel
 from synloom.spec.templates import LABEL_FIELDS, check_template
 
 MAX_WORDS = 10_000
@@ -27,6 +27,8 @@ ENTRY_POINT_GROUP = "synloom.recipes"
 RECIPES: dict[str, str] = {
     "zerogen": "synloom.recipes.zerogen:ZeroGen",
     "fewshot": "synloom.recipes.fewshot:FewShot",
+    "progen": "synloom.recipes.progen:ProGen",
+    "attrprompt": "synloom.recipes.attrprompt:AttrPrompt",
 }
 DEFAULT_RECIPE = "zerogen"
 
@@ -118,6 +120,11 @@ class PromptRecipeConfig(RecipeConfig):
     )
     min_words: Int = Field(3, ge=1, le=MAX_WORDS)
     max_words: Int | None = Field(None, ge=1, le=MAX_WORDS)
+    self_debias_decay: Real | None = Field(
+        None,
+        gt=0,
+        description="self-debiasing decay λ (DINO used 200); local backend only; unset: off",
+    )
 
     @model_validator(mode="after")
     def _check_prompts(self) -> PromptRecipeConfig:
@@ -137,6 +144,11 @@ class PromptRecipeConfig(RecipeConfig):
         """Whether contexts are given (inline or in a file)."""
         return bool(self.contexts) or self.contexts_file is not None
 
+    def prompt_fields(self, spec: Any) -> set[str]:
+        """Placeholders the recipe fills beyond the label fields, the spec's attributes and
+        `{context}` (AttrPrompt: its attribute dimensions); none here."""
+        return set()
+
     def check(self, spec: Any) -> None:
         """Contexts fit the task, and every prompt uses only fields a request can fill."""
         names = spec.label_names
@@ -150,7 +162,13 @@ class PromptRecipeConfig(RecipeConfig):
             )
         if spec.is_pair and self.context_stage is not None:
             raise ValueError("recipe: pair tasks take given contexts, not a context_stage")
-        allowed = LABEL_FIELDS | set(spec.attributes)
+        if self.self_debias_decay is not None and spec.backend.type != "local":
+            raise ValueError(
+                "recipe.self_debias_decay: self-debiasing needs the next-token distributions of "
+                f"every label's prompt, which only the local backend gives; backend "
+                f"{spec.backend.type!r} cannot (remove self_debias_decay or use type: local)"
+            )
+        allowed = LABEL_FIELDS | set(spec.attributes) | self.prompt_fields(spec)
         if self.has_contexts or self.context_stage is not None:
             allowed = allowed | {"context"}
         for label in self.label_prompts:

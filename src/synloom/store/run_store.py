@@ -34,6 +34,11 @@ _IN_UNFINISHED = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"  # SQL: sta
 _IN_FINISHED = "(" + ", ".join(f"'{s}'" for s in FINISHED) + ")"
 
 
+def annotations_key(stage: str, rnd: int) -> str:
+    """The `scores` row holding a recipe's annotations of one planned round."""
+    return f"recipe:{stage}:{rnd}"
+
+
 class RunStore(CurationStore):
     """The store of `run_dir`. Use as a context manager or call `close()`.
 
@@ -132,10 +137,15 @@ class RunStore(CurationStore):
         return (row is not None, bool(row and row[0]))
 
     @writing
-    def add_round(self, stage: str, rnd: int, requests: list[PlannedRequest]) -> None:
-        """Write a round's whole plan in one transaction, before any of it is sent."""
+    def add_round(
+        self, stage: str, rnd: int, requests: list[PlannedRequest], annotations: Any = None
+    ) -> None:
+        """Write a round's whole plan in one transaction, before any of it is sent, with the
+        recipe's `annotations` for it (JSON-able; the `scores` row `recipe:<stage>:<round>`)."""
         now = time.time()
         with self.transaction():
+            if annotations is not None:
+                self.put_score(annotations_key(stage, rnd), annotations)
             self.db.executemany(
                 "INSERT INTO requests (id, stage, round, idx, batch, label, prompt, context, meta,"
                 " params, seed, batch_seed, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -371,6 +381,14 @@ class RunStore(CurationStore):
             "INSERT OR REPLACE INTO scores VALUES (?, ?, ?)",
             (name, json.dumps(value, sort_keys=True), time.time()),
         )
+
+    @reading
+    def round_annotations(self, stage: str, rnd: int) -> Any:
+        """What the recipe stored with the plan of round `rnd` of `stage`, or None."""
+        row = self.db.execute(
+            "SELECT value FROM scores WHERE name = ?", (annotations_key(stage, rnd),)
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
 
     @reading
     def scores(self) -> dict[str, Any]:
