@@ -106,6 +106,8 @@ def run_curations(run_dir: Path, task: str, seeds_path: Path, backend, methods, 
 
 def evaluate_pool(run_dir, names, test, labels, args, cells, save):
     rows = {"full": None} | {base: name for base, name in names.items()}
+    if args.rows:
+        rows = {row: curation for row, curation in rows.items() if row in args.rows}
     for tam in args.tams:
         for row, curation in rows.items():
             key = f"{run_dir.name}/{tam}/{row}"
@@ -162,14 +164,14 @@ def table(results: dict, tams: list[str]) -> str:
         head = [f"{t} {r}" for t, r in cols] + ["mean zerogen", "mean fewshot"]
         lines += [f"\n**{tam}** (accuracy %, mean ± std over training seeds; kept samples)\n"]
         lines += ["| curation | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
-        rows = list(
-            dict.fromkeys(
-                k.split("/", 2)[2]
-                for t in tasks
-                for k in results[t]["cells"]
-                if k.count("/") == 2 and k.split("/")[1] == tam
-            )
-        )
+        measured = {
+            k.split("/", 2)[2]
+            for t in tasks
+            for k in results[t]["cells"]
+            if k.count("/") == 2 and k.split("/")[1] == tam
+        }
+        order = ["full", *(name for name, _ in curations([(m,) for m in SINGLE] + list(COMBOS)))]
+        rows = [r for r in order if r in measured] + sorted(measured - set(order))
         for row in rows:
             cells, means = [], {"zerogen": [], "fewshot": []}
             for t, r in cols:
@@ -210,12 +212,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/curation"))
     parser.add_argument("--markdown", type=Path, default=None)
     parser.add_argument("--table-only", action="store_true", help="print the table of results.json")
+    parser.add_argument("--rows", default="", help="evaluate only these rows (e.g. full,margin)")
+    parser.add_argument(
+        "--merge", type=Path, nargs="*", default=[], help="other results.json to add to the table"
+    )
     default_data = Path(os.environ.get("SYNLOOM_SHARED", ROOT.parent / "shared")) / "datasets"
     parser.add_argument("--datasets", type=Path, default=default_data)
     args = parser.parse_args()
     args.tams = [t for t in args.tams.split(",") if t]
     args.methods = [m for m in args.methods.split(",") if m]
     args.train_seeds = [int(s) for s in args.train_seeds.split(",") if s]
+    args.rows = [r for r in args.rows.split(",") if r]
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}
@@ -237,7 +244,10 @@ def main() -> None:
                 run_task(task, args, backend, results, save)
         finally:
             backend.close()
-    text = table(results, args.tams)
+    shown = dict(results)
+    for other in args.merge:
+        shown |= {k: v for k, v in json.loads(other.read_text()).items() if not k.startswith("_")}
+    text = table(shown, args.tams)
     print(text)
     if args.markdown:
         args.markdown.write_text(f"Command: `{results.get('_command')}`\n{text}\n")

@@ -17,7 +17,7 @@ from tests.report.runs import make_run, write_reference
 from tests.store.runs import error_lines, files_of
 
 KEEP = 10  # of 24 accepted samples
-SETTINGS = {"methods": [{"name": "sungen", "options": {}}], "keep": None, "weighted": True}
+SETTINGS = {"methods": ["sungen"], "kinds": ["weight"], "keep": None, "weighted": True}
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ SPEC = {
     "generation": {"samples_per_label": 6, "batch_size": 4, "stop": ['"']},
     "seed": 5,
 }
-SETTINGS = {"methods": [{"name": "margin", "options": {}}], "keep": None, "weighted": False}
+SETTINGS = {"methods": ["margin"], "kinds": ["filter"], "keep": None, "weighted": False}
 
 
 @pytest.fixture(scope="module")

@@ -54,9 +54,9 @@ def read_run_texts(run_dir: str | Path, curation: str | None = None) -> RunTexts
     run = open_run(run_dir, curation=curation)
     spec = run.spec
     if len(run.samples) < 2:
-        what = "accepted" if curation is None else f"kept by curation {curation}"
+        what = "accepted sample(s)" if curation is None else f"sample(s) kept by {curation}"
         raise SynloomError(
-            f"{run_dir}: the run has {len(run.samples)} sample(s) {what}; scoring needs at least 2"
+            f"{run_dir}: the run has {len(run.samples)} {what}; scoring needs at least 2"
         )
     is_pair = run.is_pair
     return RunTexts(

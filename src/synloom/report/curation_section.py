@@ -39,7 +39,7 @@ def curation_section(data: ReportData) -> Section:
             )
         return Section("curation", TITLE, note)
     parts = [_settings(view), _counts_table(view)]
-    parts += [_score_chart(view, method) for method in view.settings.get("methods", [])]
+    parts += [_score_chart(view, method) for method in _methods(view)]
     parts.append(_dropped_table(view, data.pool_texts or {}))
     parts.insert(0, f"<p>Curation <code>{escape(view.name)}</code> of this run.</p>")
     return Section("curation", TITLE, "".join(p for p in parts if p))
@@ -47,12 +47,14 @@ def curation_section(data: ReportData) -> Section:
 
 def _settings(view: CurationView) -> str:
     s = view.settings
+    methods = _methods(view)
+    kinds = list(s.get("kinds") or ["?"] * len(methods))
     steps = ", then ".join(
-        f"<code>{escape(m)}</code> ({escape(k)})"
-        for m, k in zip(s["methods"], s["kinds"], strict=True)
+        f"<code>{escape(str(m))}</code> ({escape(str(k))})"
+        for m, k in zip(methods, kinds, strict=False)
     )
     size = next(
-        (st.get("rule") for st in (view.summary or {}).get("steps", []) if st["kind"] == "size"),
+        (st.get("rule") for st in _steps(view) if st.get("kind") == "size"),
         "no size target",
     )
     seed_data = (s.get("seed_data") or {}).get("source", "none")
@@ -64,16 +66,16 @@ def _settings(view: CurationView) -> str:
 
 def _counts_table(view: CurationView) -> str:
     summary = view.summary or {}
-    steps = summary.get("steps", [])
-    head = ["label", "pool"] + [f"dropped by {st['method']}" for st in steps] + ["kept"]
+    steps = _steps(view)
+    head = ["label", "pool"] + [f"dropped by {st.get('method', '?')}" for st in steps] + ["kept"]
     weighted = summary.get("weighted")
     if weighted:
         head.append("mean weight")
     rows = []
     for label, pool in summary.get("pool", {}).items():
         row = [escape(label), format_number(pool)]
-        row += [format_number(st["dropped"].get(label, 0)) for st in steps]
-        row.append(format_number(summary["kept"].get(label, 0)))
+        row += [format_number((st.get("dropped") or {}).get(label, 0)) for st in steps]
+        row.append(format_number((summary.get("kept") or {}).get(label, 0)))
         if weighted:
             row.append(f"{summary.get('mean_weight', {}).get(label, 0.0):.3f}")
         rows.append(row)
@@ -103,7 +105,7 @@ def _score_chart(view: CurationView, method: str) -> str:
 
 
 def _dropped_table(view: CurationView, pool: dict[str, tuple[str, str]]) -> str:
-    methods = view.settings.get("methods", [])
+    methods = _methods(view)
     dropped = [sid for sid, d in view.decisions.items() if not d.kept]
     if not dropped:
         return '<p class="note">Nothing was dropped.</p>'
@@ -118,6 +120,15 @@ def _dropped_table(view: CurationView, pool: dict[str, tuple[str, str]]) -> str:
     note = f'<p class="note">{len(dropped)} dropped; the first {len(shown)} in plan order.</p>'
     head = ["label", "text", "why dropped"] + [f"{m} score" for m in methods]
     return f"<h3>Dropped samples</h3>{note if more else ''}" + html_table(head, rows)
+
+
+def _methods(view: CurationView) -> list[str]:
+    return [m for m in view.settings.get("methods") or [] if isinstance(m, str)]
+
+
+def _steps(view: CurationView) -> list[dict[str, Any]]:
+    steps = (view.summary or {}).get("steps") or []
+    return [st for st in steps if isinstance(st, dict)]
 
 
 def _score(value: Any) -> str:
