@@ -140,23 +140,19 @@ def _run_step(
     summary: dict[str, Any] = {}
     if step in finished:
         summary = finished[step][1]
-    elif info.per_sample:
-        for start in range(0, len(sub), chunk_size):
-            chunk = list(range(start, min(start + chunk_size, len(sub))))
-            if all(sub.ids[i] in stored for i in chunk):
+    else:
+        # a per-sample method is scored and stored in chunks (a rerun skips the stored ones);
+        # any other sees all the samples at once
+        size = chunk_size if info.per_sample else max(len(sub), 1)
+        for start in range(0, len(sub), size):
+            chunk = list(range(start, min(start + size, len(sub))))
+            if info.per_sample and all(sub.ids[i] in stored for i in chunk):
                 continue
             part = sub.subset(chunk)
             scored = method.score(part, options)
             _check_shape(info.name, scored.scores, len(part))
             store.put_method_scores(name, info.name, _rows(part, scored))
             summary = scored.summary
-        stored = store.method_scores(name, info.name)
-        store.finish_step(name, step, info.name, summary)
-    else:
-        scored = method.score(sub, options)
-        _check_shape(info.name, scored.scores, len(sub))
-        store.put_method_scores(name, info.name, _rows(sub, scored))
-        summary = scored.summary
         stored = store.method_scores(name, info.name)
         store.finish_step(name, step, info.name, summary)
     missing = [sid for sid in sub.ids if sid not in stored]
