@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -98,7 +99,7 @@ class RoundPlan:
     annotations: Any = None
 
 
-class Recipe:
+class Recipe(ABC):
     """Base of every recipe. Built once per run with the validated spec (whose `recipe` is an
     instance of `config`); may cache what it reads from the spec (a contexts file, say)."""
 
@@ -107,16 +108,16 @@ class Recipe:
     def __init__(self, spec: TaskSpec) -> None:
         self.spec = spec
 
+    @abstractmethod
     def stages(self) -> list[StagePlan]:
         """The stages in run order; the last is `SAMPLE_STAGE` with one entry per label."""
-        raise NotImplementedError
 
+    @abstractmethod
     def plan_round(self, state: RoundState) -> list[PlannedRequest] | RoundPlan:
         """The requests of round `state.round` of `state.stage` (at most `state.limit`; empty
         when the recipe wants no more), or a `RoundPlan` of them and annotations to store with
         them. Build them with `make_request` so ids, batches and seeds follow the engine's
         conventions."""
-        raise NotImplementedError
 
     def parse(
         self, stage: StagePlan, request: PlannedRequest, text: str, finish_reason: str
