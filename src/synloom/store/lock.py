@@ -11,18 +11,32 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 
 from synloom.errors import StoreError
 
 LOCK_FILE = ".synloom.lock"
+_PID_WAIT_S = 0.5
+
+
+def _holder_pid(fd: int) -> str:
+    """The holder's pid from the lock file, or "". The holder writes it just after taking the
+    lock, so a loser that lost the race by microseconds may read an empty or half-written file:
+    it looks again for up to half a second before giving up on the pid."""
+    deadline = time.monotonic() + _PID_WAIT_S
+    while True:
+        try:
+            pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        except OSError:
+            return ""
+        if pid.isdigit() or time.monotonic() >= deadline:
+            return pid
+        time.sleep(0.01)
 
 
 def _in_use(run_dir: Path, fd: int) -> StoreError:
-    try:
-        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        pid = ""
+    pid = _holder_pid(fd)
     who = f"pid {pid}" if pid.isdigit() else "another process"
     return StoreError(
         f"{run_dir} is in use by {who} (another synloom command); wait for it to finish"
@@ -50,8 +64,9 @@ class RunLock:
             os.close(fd)
             raise StoreError(f"cannot lock {path}: {exc.strerror or exc}") from None
         try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            pid = f"{os.getpid()}\n".encode()
+            os.pwrite(fd, pid, 0)
+            os.ftruncate(fd, len(pid))
         except OSError:
             pass  # the pid is only for the message; the lock itself is held
         self._fd: int | None = fd
