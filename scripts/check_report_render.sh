@@ -27,7 +27,7 @@ rm -rf "$out_dir/profile"
 
 [[ -s $out_dir/report.png ]] || { echo "error: no screenshot written (see $out_dir/chromium.log)" >&2; exit 1; }
 missing=0
-for title in "Run overview" "Quality metrics" "Label balance" "Length distribution" \
+for title in "Run overview" "Sample explorer" "Quality metrics" "Label balance" "Length distribution" \
              "Embedding map" "Rejections" "Leaked samples" "Evaluation on real data"; do
     if ! grep -q "<h2>$title</h2>" "$out_dir/report.dom.html"; then
         echo "missing section: $title" >&2

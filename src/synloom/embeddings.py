@@ -8,12 +8,12 @@ says how many.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from synloom.devices import resolve_device
 from synloom.errors import SynloomError
+from synloom.progress import step, third_party_bars_off
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -49,10 +49,15 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, device: str = "auto") -> Sentenc
 
 @lru_cache(maxsize=4)
 def _load_embedder(name: str, device: str) -> SentenceTransformer:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(resolve_embedder_path(name), device=device)
+    # the bundled MiniLM never touches the hub; a user's model id may download (HF_HUB_OFFLINE
+    # is not set for the process: it would keep a user's generator from downloading too)
+    local = name == DEFAULT_EMBEDDER
+    with third_party_bars_off():
+        return SentenceTransformer(
+            resolve_embedder_path(name), device=device, local_files_only=local
+        )
 
 
 def embed_texts(
@@ -87,12 +92,14 @@ def embed_with_truncation(
         len(ids) for ids in model.tokenizer(texts, truncation=False, verbose=False)["input_ids"]
     ]
     out = np.zeros((len(texts), dim), np.float32)
-    for idx in token_budget_batches([min(n, max_tokens) for n in lengths], token_budget):
-        out[idx] = model.encode(
-            [texts[i] for i in idx],
-            batch_size=len(idx),
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+    with step("embedding", len(texts), "texts") as progress:
+        for idx in token_budget_batches([min(n, max_tokens) for n in lengths], token_budget):
+            out[idx] = model.encode(
+                [texts[i] for i in idx],
+                batch_size=len(idx),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,  # progress is ours to report (synloom.progress)
+            )
+            progress.advance(len(idx))
     return out, Truncation.from_lengths(lengths, max_tokens)

@@ -3,9 +3,9 @@
 The base install (`pip install synloom`) reads and writes specs, prompts, run stores and reports
 and talks to OpenAI-compatible servers; the heavy packages come with an extra (pyproject.toml):
 `local` (the embedded/local generator), `quality` (the metrics' embeddings and statistics) and
-`train` (task models and HF datasets); `all` is all three. synloom imports them lazily, where they
-are used, so a missing one surfaces as an ImportError at that point: `missing_extra` turns it into
-one line that names the extra to install.
+`train` (task models, HF datasets, pandas and `huggingface_hub` for `synloom push`); `all` is
+all three. synloom imports them lazily, where they are used, so a missing one surfaces as an
+ImportError at that point: `missing_extra` turns it into one line that names the extra to install.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from synloom.errors import SynloomError
 
 # extra -> the import names it provides (pyproject.toml's optional-dependencies, by import name;
-# `train` is `quality` plus HF datasets, as there).
+# `train` is `quality` plus HF datasets, pandas and huggingface_hub, as there).
 _QUALITY = (
     "torch",
     "transformers",
@@ -25,7 +25,7 @@ _QUALITY = (
 EXTRAS: dict[str, tuple[str, ...]] = {
     "local": ("torch", "transformers", "gguf", "accelerate"),
     "quality": _QUALITY,
-    "train": (*_QUALITY, "datasets", "pyarrow"),
+    "train": (*_QUALITY, "datasets", "pyarrow", "pandas", "huggingface_hub"),
 }
 EXTRAS["all"] = tuple(dict.fromkeys(name for names in EXTRAS.values() for name in names))
 

@@ -31,3 +31,12 @@ def stratified_subset(path: Path, size: int):
     if size <= 0 or size >= len(data):
         return data
     return data.subset(stratified_indices(data.labels, size, seed=0))
+
+
+def quickstart_test_name(path: Path, n: int) -> str:
+    """How an evaluation names the quickstart's test data: the shipped SST-2 test file and how
+    much of it (`stratified_subset`'s n rows)."""
+    with open(path, encoding="utf-8") as fh:
+        total = sum(1 for line in fh if line.strip())
+    part = f"all {total:,}" if n >= total else f"{n:,} of {total:,}, label-stratified (seed 0)"
+    return f"SST-2 test sentences shipped with synloom ({path.name}): {part}"

@@ -131,7 +131,7 @@ CASES = {
     "export_parent_is_file": lambda t, r: ["export", str(r), "--out", str(t / "afile" / "x.jsonl")],
     "export_hf_to_file": lambda t, r: ["export", str(r), "-f", "hf", "--out", str(t / "afile")],
     "export_hf_to_full_dir": lambda t, r: ["export", str(r), "-f", "hf", "--out", str(t / "a_dir")],
-    "export_unknown_format": lambda t, r: ["export", str(r), "-f", "csv", "--out", str(t / "x")],
+    "export_unknown_format": lambda t, r: ["export", str(r), "-f", "xml", "--out", str(t / "x")],
     "report_to_store": lambda t, r: ["report", str(r), "--out", str(r / "run.sqlite")],
     "report_to_store_symlink": lambda t, r: ["report", str(r), "--out", str(t / "store-link")],
     "report_to_evaluation": lambda t, r: ["report", str(r), "--out", str(r / "evaluation.json")],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -41,10 +42,16 @@ def test_quickstart_prints_the_three_rows(tmp_path):
         "24",
         "--tam",
         "tfidf",
+        env={"SYNLOOM_PROGRESS": "1"},  # the bars on, though stderr is a pipe
     )
     assert proc.returncode == 0, proc.stderr
     for setting in ("prompting", "tam-synthetic", "tam-gold"):
         assert setting in proc.stdout
+    # steps 2-3 report their progress on stderr, never on stdout
+    err = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", proc.stderr)
+    assert "3/3 models" in err and "tam-gold: training tfidf on 6920" in err
+    assert "zero-shot label scores (LM)" in err and "/24 texts" in err
+    assert re.search(r"ETA \d+:\d\d:\d\d", err) and "ETA" not in proc.stdout
     with RunStore(out) as store:
         assert store.label_counts() == {"negative": 6, "positive": 6}
     rows = json.loads((out / EVALUATION_FILE).read_text())["rows"]

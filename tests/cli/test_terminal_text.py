@@ -81,7 +81,8 @@ def test_evaluate_prints_a_run_path_holding_markup(run_copy, tmp_path):
     test.write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = run_cli("evaluate", run_copy, "--test", test, "--no-prompting")
     assert result.returncode == 0, result.stderr
-    assert f"saved {run_copy}/evaluation.json" in result.stdout
+    assert f"saved {run_copy}/evaluations/" in result.stdout
+    assert f"(the latest, also {run_copy}/evaluation.json)" in result.stdout
 
 
 @pytest.mark.parametrize("command", ["export", "report"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -33,19 +34,23 @@ def test_three_formats_hold_the_accepted_set(run_dir, tmp_path):
     with RunStore(run_dir) as store:
         want = [(s.id, s.label, s.text) for s in store.accepted()]
     assert len(want) == 24
-    for fmt in ("jsonl", "parquet", "hf"):
+    for fmt in ("jsonl", "csv", "parquet", "hf"):
         result = run_cli("export", run_dir, "--format", fmt, "--out", tmp_path / f"out.{fmt}")
         assert result.returncode == 0, result.stderr
     rows = [json.loads(ln) for ln in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [(r["id"], r["label"], r["text"]) for r in rows] == want
-    assert all(json.loads(r["meta"])["attributes"]["genre"] in {"comedy", "horror"} for r in rows)
+    assert all(r["attributes"]["genre"] in {"comedy", "horror"} for r in rows)  # nested, typed
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
+        assert [(r["id"], r["label"], r["text"]) for r in csv.DictReader(fh)] == want
 
     from datasets import Dataset, load_from_disk
 
     pq = Dataset.from_parquet(str(tmp_path / "out.parquet"))
     hf = load_from_disk(str(tmp_path / "out.hf"))
-    for ds in (pq, hf):
-        assert list(zip(ds["id"], ds["label"], ds["text"])) == want
+    for ds in (pq, hf):  # the label is a ClassLabel: its index, named in spec order
+        names = ds.features["label"].names
+        assert names == ["positive", "negative"]
+        assert list(zip(ds["id"], [names[i] for i in ds["label"]], ds["text"])) == want
 
 
 def test_unknown_format_is_a_clear_error(run_dir):

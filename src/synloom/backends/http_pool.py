@@ -115,7 +115,7 @@ class RequestPool:
                     # stay unfinished and a rerun sends them, instead of recording them as failed.
                     raise BackendError(f"{message} ({n + 1} attempts); rerun to resume") from None
                 if not exc.retryable or n >= self.policy.max_retries:
-                    log.debug("request failed for good: %s", message)
+                    log.info("request failed for good: %s", message)
                     return Completion(
                         "",
                         "error",
@@ -123,7 +123,7 @@ class RequestPool:
                         error_kind=exc.signature,
                         permanent=not exc.retryable,
                     )
-                log.debug("attempt %d failed, retrying: %s", n + 1, message)
+                log.info("attempt %d failed, retrying: %s", n + 1, message)
                 await asyncio.sleep(self.policy.delay(n, retry_after, self._rng))
                 n += 1
                 continue

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import logging
 from typing import TYPE_CHECKING
 
 from synloom.backends.base import Completion, GenerationParams, cut_at_stop
 from synloom.batching import DEFAULT_TOKEN_BUDGET
-from synloom.devices import resolve_device
 from synloom.errors import BackendError
 from synloom.spec.backend import EMBEDDED_MODEL, LocalBackendConfig
 
@@ -19,15 +18,7 @@ if TYPE_CHECKING:
 # elements of one fp32 logits slice (rows x vocabulary) in `score`: 2**25 floats = 128 MiB
 LOGITS_CHUNK = 2**25
 
-
-def cpu_has_fast_bf16() -> bool:
-    """bf16 matmuls beat fp32 on CPUs with AVX512-BF16 or AMX; elsewhere they are emulated."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            flags = fh.read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+log = logging.getLogger(__name__)
 
 
 class LocalBackend:
@@ -42,42 +33,60 @@ class LocalBackend:
         threads: int | None = None,
         device: str = "auto",
         token_budget: int = DEFAULT_TOKEN_BUDGET,
+        *,
+        device_map: str | None = None,
+        trust_remote_code: bool = False,
+        revision: str | None = None,
     ):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        """Keywords as in the spec's `backend` section (`LocalBackendConfig`), checked the same
+        way; see `synloom.backends.hf_model` for where the weights come from."""
+        from pydantic import ValidationError
+
+        from synloom.spec.io import format_validation_error
+
+        try:
+            config = LocalBackendConfig(
+                model=model,
+                dtype=dtype,
+                threads=threads,
+                device=device,
+                device_map=device_map,
+                trust_remote_code=trust_remote_code,
+                revision=revision,
+            )
+        except ValidationError as exc:
+            raise BackendError(format_validation_error(exc, "local backend")) from None
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        if threads:
-            torch.set_num_threads(threads)
-        if model == EMBEDDED_MODEL:
-            from synloom.backends.embedded import embedded_model_dir
+        from synloom.backends.hf_model import load_causal_lm
 
-            path = str(embedded_model_dir())
-        else:
-            path = model
-        self.device = resolve_device(device)
-        if dtype == "auto":
-            fast_bf16 = self.device != "cpu" or cpu_has_fast_bf16()
-            dtype = "bfloat16" if fast_bf16 else "float32"
-        self.model_name = model
-        self.dtype = dtype
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(path)
-            self.model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))
-        except OSError as exc:
-            raise BackendError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
-        self.model.to(self.device).eval()
+        hf_logging.disable_progress_bar()
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        loaded = load_causal_lm(config)
+        self.config = config
+        self.model_name = config.model
+        self.tokenizer, self.model = loaded.tokenizer, loaded.model
+        self.device, self.dtype = loaded.device, loaded.dtype
+        # the hub commit the weights came from (None for a local directory)
+        self.revision: str | None = getattr(self.model.config, "_commit_hash", None)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._eos_ids = self._collect_eos_ids()
         self.token_budget = token_budget
         self.max_context: int | None = getattr(self.model.config, "max_position_embeddings", None)
+        log.info(
+            "local backend: %d torch threads%s, batches of at most %d tokens, context %s tokens",
+            torch.get_num_threads(),
+            "" if config.threads else " (torch's default)",
+            token_budget,
+            self.max_context or "unknown",
+        )
 
     @classmethod
     def from_config(cls, config: LocalBackendConfig) -> LocalBackend:
-        return cls(config.model, dtype=config.dtype, threads=config.threads, device=config.device)
+        return cls(**config.model_dump(exclude={"type"}))
 
     def _collect_eos_ids(self) -> set[int]:
         ids = self.model.generation_config.eos_token_id
@@ -190,7 +199,8 @@ class LocalBackend:
                 cols = torch.cat(
                     [torch.arange(width - 1 - n, width - 1, dtype=torch.long) for n in c_lens]
                 ).to(hidden.device)
-                token_lp = self._token_logprobs(hidden[rows, cols], ids[rows, cols + 1])
+                targets = ids.to(hidden.device)[rows, cols + 1]  # device_map: last device
+                token_lp = self._token_logprobs(hidden[rows, cols], targets)
             token_lp = token_lp.cpu().numpy()
             offset = 0
             for i, n in zip(idx, c_lens, strict=True):

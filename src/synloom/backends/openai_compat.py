@@ -90,10 +90,12 @@ class OpenAIBackend:
         self._session: Any = None
         if check_server:
             try:
-                self._runner.run(self._check_server())
+                chosen = self._runner.run(self._check_server())
             except BaseException:
                 self.close()
                 raise
+            what = (self.base_url, self.model, chosen, endpoint, max_concurrency)
+            log.info("server %s: model %r (%s), %s endpoint, at most %d requests at once", *what)
 
     @classmethod
     def from_config(cls, config: OpenAIBackendConfig) -> OpenAIBackend:
@@ -246,9 +248,9 @@ class OpenAIBackend:
             )
         return self._session
 
-    async def _check_server(self) -> None:
+    async def _check_server(self) -> str:
         """Fail fast with a clear message if the server is unreachable or rejects the key; resolve
-        model "default" to the server's only model."""
+        model "default" to the server's only model. Returns how the model was chosen."""
         import aiohttp
 
         url = self.base_url + "/models"
@@ -266,8 +268,8 @@ class OpenAIBackend:
             ) from None
         if status in (401, 403):
             raise BackendError(self._fatal_hint(status, f"HTTP {status} from {url}"))
-        if status != 200:
-            return  # no model list (some servers have none): the first request will tell
+        if status != 200:  # no model list (some servers have none): the first request will tell
+            return f"as given; GET /models answered HTTP {status}"
         try:
             listing = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
@@ -279,18 +281,20 @@ class OpenAIBackend:
                 "should be the /v1 root of a vLLM, llama-server, Ollama or OpenAI endpoint"
             )
         if self.model != "default":
-            return
+            return "as given"
         try:
             names = [m["id"] for m in listing["data"]]
-        except (KeyError, TypeError):
-            return  # no usable model list: send "default" and let the server decide
+        except (KeyError, TypeError):  # no usable model list: send "default", the server decides
+            return "the server's default; its model list names none"
         if len(names) == 1:
             self.model = names[0]
-        elif names:
+            return "the server's only model"
+        if names:
             raise BackendError(
                 f"the server at {self.base_url} serves {len(names)} models; set backend.model "
                 f"(--model) to one of: {', '.join(names[:10])}"
             )
+        return "the server's default; its model list is empty"
 
     def _fatal_hint(self, status: int, message: str) -> str:
         if status in (401, 403):

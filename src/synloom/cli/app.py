@@ -12,8 +12,20 @@ import sys
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
-from synloom.cli import curate, evaluate, export, generate, inspect, quickstart, report, score
+from synloom.cli import (
+    curate,
+    evaluate,
+    export,
+    generate,
+    inspect,
+    output,
+    push,
+    quickstart,
+    report,
+    score,
+)
 
 # In the order `synloom --help` lists them.
 COMMANDS = (
@@ -22,6 +34,7 @@ COMMANDS = (
     export.export,
     generate.generate,
     inspect.inspect,
+    push.push,
     quickstart.quickstart,
     report.report,
     score.score,
@@ -34,12 +47,28 @@ COMMAND_EXTRAS = {
     "evaluate": "train",
     "export": "train",  # parquet and hf (HF datasets); jsonl needs nothing
     "generate": "local",  # the local generator; an OpenAI-compatible server needs nothing
+    "push": "train",  # HF datasets (Parquet) and huggingface_hub
     "quickstart": "all",
     "score": "quality",
 }
 
+
+class _Group(TyperGroup):
+    """Every command also takes the global output options `--quiet/-q` and `--verbose/-v`
+    (`synloom.cli.output`), after its name as well as before it."""
+
+    def get_command(self, ctx, cmd_name):  # type: ignore[no-untyped-def]
+        from synloom.cli.output import output_options
+
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not any(p.name == "quiet" for p in command.params):
+            command.params.extend(output_options())
+        return command
+
+
 app = typer.Typer(
     name="synloom",
+    cls=_Group,
     help="Generate task-specific training data with frozen LLMs, measure it, and prove it on real data.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -73,8 +102,14 @@ def _root(
             "--version", "-V", is_eager=True, callback=_print_version, help="print the version"
         ),
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=output.QUIET_HELP)] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help=output.VERBOSE_HELP)
+    ] = 0,
 ) -> None:
     """Generate task-specific training data with frozen LLMs, measure it, and prove it on real data."""
+    output.set_quiet(quiet)
+    output.set_verbose(verbose)
 
 
 for _command in COMMANDS:
@@ -96,7 +131,7 @@ def run(argv: list[str] | None = None) -> int:
     )
 
     args = sys.argv[1:] if argv is None else list(argv)
-    with interrupts_as_keyboard_interrupt() as interrupts:
+    with output.session(), interrupts_as_keyboard_interrupt() as interrupts:
         try:
             result = app(args=args, prog_name="synloom", standalone_mode=False)
         except KeyboardInterrupt:

@@ -53,6 +53,7 @@ def curate(
     never change). Rerunning the same command resumes."""
     from rich.table import Table
 
+    from synloom.cli.progress import StepBars
     from synloom.curate.pipeline import SizeTarget
     from synloom.curate.runner import curate_run
     from synloom.curate.settings import CurationRequest, parse_sets
@@ -72,14 +73,16 @@ def curate(
         raise SynloomError("give at most one of --keep, --per-label and --same-size-as")
     request.loaded()  # bad options fail before the run is opened
     RunStore(run_dir).close()  # a missing or foreign directory fails here, before any model
-    result = curate_run(
-        run_dir,
-        request,
-        seed_data_path=seed_data,
-        replace=replace,
-        chunk_size=chunk_size,
-        say=lambda msg: say(text(msg, multiline=False)),
-    )
+    with StepBars() as progress:
+        result = curate_run(
+            run_dir,
+            request,
+            seed_data_path=seed_data,
+            replace=replace,
+            chunk_size=chunk_size,
+            say=lambda msg: say(text(msg, multiline=False)),
+            progress=progress,
+        )
     summary = result.summary
     table = Table(title=text(f"curation {result.name} of {run_dir}", multiline=False))
     steps = summary.get("steps", [])

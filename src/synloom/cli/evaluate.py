@@ -1,4 +1,5 @@
-"""`synloom evaluate RUN_DIR --test REAL.jsonl [--gold-train REAL_TRAIN.jsonl] [--curation NAME]`."""
+"""`synloom evaluate RUN_DIR --test REAL.jsonl [--gold-train REAL_TRAIN.jsonl] [--curation NAME]
+[--name NAME [--replace]]`: each evaluation is kept under its name, beside the earlier ones."""
 
 from __future__ import annotations
 
@@ -77,10 +78,23 @@ def evaluate(
             "evaluation-NAME.json"
         ),
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="keep this evaluation as RUN_DIR/evaluations/NAME.json (default: the time it"
+            " finished); evaluation.json is always a copy of the latest"
+        ),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="overwrite the evaluation of the same --name")
+    ] = False,
 ) -> None:
     """Three-way table on real data: prompting baseline, TAM on synthetic, TAM on gold."""
+    from synloom.cli.progress import StepBars
     from synloom.evaluate.options import EvaluationOptions
     from synloom.evaluate.table import evaluate_run, evaluation_file
+    from synloom.store.artifacts import EVALUATIONS_DIR, check_evaluation_name
+    from synloom.store.artifacts.evaluations import check_new_name
 
     seed_list = parse_seeds(seeds)
     options = EvaluationOptions(
@@ -92,8 +106,30 @@ def evaluate(
         prompt_template=prompt,
     )
     check_task_model(options.tam, options.strategies)
-    table = evaluate_run(run_dir, test, options, gold_train=gold_train, curation=curation)
+    if name is not None:
+        check_evaluation_name(name)
+        if run_dir.is_dir():  # else the store reports what run_dir is
+            check_new_name(run_dir, name, replace=replace)
+    with StepBars() as progress:
+        table = evaluate_run(
+            run_dir,
+            test,
+            options,
+            gold_train=gold_train,
+            curation=curation,
+            name=name,
+            replace_name=replace,
+            progress=progress,
+        )
     console.print(text(table.format()))
     for note in table.notes():
         say("note: ", text(note, multiline=False))
-    say("saved ", text(Path(run_dir) / evaluation_file(curation), multiline=False))
+    saved = Path(run_dir) / EVALUATIONS_DIR / f"{table.name}.json"
+    latest = Path(run_dir) / evaluation_file(curation)
+    say(
+        "saved ",
+        text(saved, multiline=False),
+        " (the latest, also ",
+        text(latest, multiline=False),
+        ")",
+    )

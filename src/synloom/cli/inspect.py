@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from synloom.cli.json_out import JSON_HELP
 from synloom.cli.render import console, counts_table, say
 from synloom.cli.safe_text import text
 
@@ -16,11 +17,16 @@ from synloom.cli.safe_text import text
 def inspect(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
     show: Annotated[int, typer.Option(min=0, help="samples shown per label")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Summarise a run."""
     from synloom.store import RunStore
 
     with RunStore(run_dir) as store:
+        if as_json:
+            from synloom.cli.json_out import emit, inspect_data
+
+            return emit(inspect_data(store, run_dir, show))
         manifest = store.manifest()
         counts = store.counts()
         say(
@@ -31,6 +37,7 @@ def inspect(
                 multiline=False,
             ),
         )
+        _budgets(manifest)
         console.print(counts_table("requests and outputs", counts, "what"))
         console.print(counts_table("accepted per label", store.label_counts()))
         console.print(counts_table("rejection reasons", store.rejection_reasons(), "reason"))
@@ -49,6 +56,7 @@ def inspect(
                 table.add_row(text(s.label, multiline=False), text(shown_text))
         console.print(table)
         _curations(store)
+        _evaluations(run_dir)
         failed = store.failed()
         if failed:
             console.print(
@@ -80,4 +88,51 @@ def _curations(store) -> None:
             text(record.status, multiline=False),
             f"{kept} / {pool}" if summary else "—",
         )
+    console.print(table)
+
+
+def _budgets(manifest: dict) -> None:
+    """The budget history of a topped-up run: `samples per label: 2 (rounds 0-2) → 4 (from 3)`."""
+    from synloom.store.artifacts import Manifest
+
+    try:
+        history = Manifest.model_validate(manifest).budget_history()
+    except ValueError:
+        return
+    if len(history) < 2:
+        return
+    steps = [f"{b.samples_per_label} (from round {b.first_round})" for b in history]
+    say(text("samples per label, topped up: " + " → ".join(steps), multiline=False))
+
+
+def _evaluations(run_dir: Path) -> None:
+    """One row per evaluation kept in the run, oldest first; `latest` marks what `report` reads
+    by default (per curation). An evaluation that cannot be read shows why."""
+    import time
+
+    from synloom.store.artifacts import list_evaluations
+
+    found = list_evaluations(run_dir)
+    if not found:
+        return
+    curated = any(s.evaluation is not None and s.evaluation.curation for s in found)
+    table = Table(title=Text("evaluations (report --evaluation NAME; default: the latest)"))
+    longest = max(len(stored.name) for stored in found)
+    table.add_column("name", min_width=min(longest, 48), overflow="fold")
+    table.add_column("finished (UTC)", no_wrap=True)
+    for column in (["curation"] if curated else []) + ["test data", "synthetic acc.", "latest"]:
+        table.add_column(column)
+    for stored in found:
+        ev = stored.evaluation
+        cells = [time.strftime("%Y-%m-%d %H:%M", time.gmtime(stored.created_at))]
+        if ev is None:
+            cells += ["—"] * curated + ["—", text(stored.problem or "unreadable", multiline=False)]
+        else:
+            synthetic = next((r for r in ev.rows if r.setting == "tam-synthetic"), None)
+            score = "—" if synthetic is None or synthetic.accuracy is None else synthetic.accuracy
+            cells += [text(ev.curation or "—", multiline=False)] * curated + [
+                text(Path(ev.test_source).name if ev.test_source else "—", multiline=False),
+                score if isinstance(score, str) else f"{score:.4f}",
+            ]
+        table.add_row(text(stored.name, multiline=False), *cells, "yes" if stored.latest else "")
     console.print(table)

@@ -13,6 +13,7 @@ from synloom.errors import SynloomError
 # stored evaluation. A command's output must never be one of them.
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 CURATED_EVALUATIONS = "evaluation-*.json"
+KEPT_EVALUATIONS = "evaluations/*.json"  # evaluations kept side by side (evaluations/NAME.json)
 
 
 def _store_names() -> tuple[str, ...]:
@@ -27,8 +28,10 @@ def _owned_files(run_dir: Path) -> list[Path]:
 
     root = resolved(run_dir)
     owned = [root / name for name in (*_store_names(), EVALUATION_FILE)]
-    # the stored evaluations of curations (evaluation-NAME.json)
-    return owned + (sorted(root.glob(CURATED_EVALUATIONS)) if root.is_dir() else [])
+    # the stored evaluations of curations (evaluation-NAME.json) and those kept side by side
+    if not root.is_dir():
+        return owned
+    return owned + sorted(root.glob(CURATED_EVALUATIONS)) + sorted(root.glob(KEPT_EVALUATIONS))
 
 
 def resolved(path: Path) -> Path:
@@ -80,6 +83,8 @@ def _is_owned(target: Path, run_dir: Path) -> bool:
         return True  # the store (or lock) of this run or of any other
     if real.parent == resolved(run_dir) and real.match(CURATED_EVALUATIONS):
         return True  # a curation's stored evaluation, even before it is written
+    if real.parent == resolved(run_dir) / "evaluations":
+        return True  # the folder of kept evaluations is synloom's
     owned = _owned_files(run_dir)
     if real in owned:
         return True
@@ -87,7 +92,9 @@ def _is_owned(target: Path, run_dir: Path) -> bool:
 
 
 def _is_previous_hf_export(path: Path) -> bool:
-    return (path / "state.json").is_file() and (path / "dataset_info.json").is_file()
+    from synloom.store.export_writers import is_hf_export  # a Dataset or a DatasetDict (--split)
+
+    return is_hf_export(path)
 
 
 def check_output(

@@ -33,40 +33,52 @@ def quickstart(
     synloom (prompting baseline / task model on synthetic / the same model on 6,920 gold)."""
     from synloom.backends import open_backend
     from synloom.cli.evaluate import check_task_model
+    from synloom.cli.output import announce
     from synloom.cli.overrides import apply_overrides
     from synloom.cli.paths import prepare_run_dir
-    from synloom.cli.progress import RichProgress
+    from synloom.cli.progress import RichProgress, StepBars
     from synloom.evaluate.options import EvaluationOptions
     from synloom.evaluate.table import EVALUATION_FILE, evaluate_run
     from synloom.generate import run_generation
-    from synloom.quickstart_data import quickstart_paths, stratified_subset
+    from synloom.quickstart_data import quickstart_paths, quickstart_test_name, stratified_subset
     from synloom.spec import load_spec
 
     check_task_model(tam, [])
     paths = quickstart_paths()
     spec = apply_overrides(load_spec(paths.spec), samples_per_label=samples_per_label)
     prepare_run_dir(out)
-    say(
-        ("1/3", "bold"),
-        f" generating {samples_per_label} samples per label into ",
-        text(out, multiline=False),
-    )
+    if announce():
+        say(
+            ("1/3", "bold"),
+            f" generating {samples_per_label} samples per label into ",
+            text(out, multiline=False),
+        )
     with open_backend(spec.backend) as backend:  # the embedded model, shared by both steps
         with RichProgress() as progress:
             summary = run_generation(spec, out, backend=backend, progress=progress)
         print_summary(summary)
         summary.raise_if_incomplete()  # never train and evaluate on a short run
         test = stratified_subset(paths.test, test_size)
-        say(
-            ("2/3", "bold"),
-            " training ",
-            text(tam, multiline=False),
-            " on the synthetic data and on gold; ",
-            ("3/3", "bold"),
-            f" evaluating on {len(test)} real SST-2 test sentences",
-        )
+        if announce():
+            say(
+                ("2/3", "bold"),
+                " training ",
+                text(tam, multiline=False),
+                " on the synthetic data and on gold; ",
+                ("3/3", "bold"),
+                f" evaluating on {len(test)} real SST-2 test sentences",
+            )
         options = EvaluationOptions(tam=tam)
-        table = evaluate_run(out, test, options, gold_train=paths.gold_train, backend=backend)
+        with StepBars() as progress:  # prompting baseline, then each task model
+            table = evaluate_run(
+                out,
+                test,
+                options,
+                gold_train=paths.gold_train,
+                backend=backend,
+                test_source=quickstart_test_name(paths.test, len(test)),
+                progress=progress,
+            )
     console.print(text(table.format()))
     say(
         "saved ",

@@ -1,4 +1,5 @@
-"""`synloom score RUN_DIR [--reference REAL.jsonl] [--max-model-samples N] [--curation NAME]`."""
+"""`synloom score RUN_DIR [--reference REAL.jsonl] [--max-model-samples N] [--curation NAME]
+[--json]`: progress bars on stderr (`synloom.cli.progress.StepBars`), the table or JSON on stdout."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from synloom.cli.json_out import JSON_HELP
 from synloom.cli.render import console, say
 from synloom.cli.safe_text import text
 from synloom.quality.run_scores import DEFAULT_MAX_MODEL_SAMPLES
@@ -25,8 +27,10 @@ def score(
         str | None,
         typer.Option(help="score the samples this curation keeps (stored beside the run's scores)"),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Score the run's accepted samples with every quality metric and store the scores."""
+    from synloom.cli.progress import StepBars
     from synloom.quality.run_scores import score_run
     from synloom.quality.stored import save_scores
     from synloom.quality.summary import format_number, summarize
@@ -34,15 +38,21 @@ def score(
 
     RunStore(run_dir).close()  # a missing or foreign directory fails here, before any model
     rows = None if reference is None else _read_reference(reference)
-    result = score_run(
-        run_dir,
-        rows,
-        reference_source=None if reference is None else str(reference),
-        max_model_samples=max_model_samples,
-        curation=curation,
-    )
+    with StepBars() as progress:
+        result = score_run(
+            run_dir,
+            rows,
+            reference_source=None if reference is None else str(reference),
+            max_model_samples=max_model_samples,
+            curation=curation,
+            progress=progress,
+        )
     with RunStore(run_dir, writable=True) as store:
         n_rows = save_scores(store, result, curation)
+    if as_json:
+        from synloom.cli.json_out import emit, score_data
+
+        return emit(score_data(run_dir, result, curation, n_rows))
 
     settings = result["settings"]
     table = Table(

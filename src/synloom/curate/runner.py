@@ -22,6 +22,8 @@ from synloom.curate.data import CurationData
 from synloom.curate.pipeline import Pipeline, SizeTarget, StepResult
 from synloom.curate.settings import CurationRequest, stored_settings
 from synloom.errors import SynloomError
+from synloom.progress import Progress, reporting
+from synloom.progress import step as progress_step
 
 if TYPE_CHECKING:
     from synloom.backends.base import Backend
@@ -49,8 +51,23 @@ def curate_run(
     generator: Backend | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     say: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> CurationResult:
-    """Curate the accepted samples of `run_dir` as `request` says; see the module docstring."""
+    """Curate the accepted samples of `run_dir` as `request` says; see the module docstring.
+    `say` gets a line per finished method; `progress` a step per method, advanced per chunk."""
+    with reporting(progress):
+        return _curate_run(run_dir, request, seed_data_path, replace, generator, chunk_size, say)
+
+
+def _curate_run(
+    run_dir: str | Path,
+    request: CurationRequest,
+    seed_data_path: str | Path | None,
+    replace: bool,
+    generator: Backend | None,
+    chunk_size: int,
+    say: Callable[[str], None] | None,
+) -> CurationResult:
     from synloom.backends.registry import BackendHandle
     from synloom.store import RunStore, open_run
 
@@ -144,15 +161,18 @@ def _run_step(
         # a per-sample method is scored and stored in chunks (a rerun skips the stored ones);
         # any other sees all the samples at once
         size = chunk_size if info.per_sample else max(len(sub), 1)
-        for start in range(0, len(sub), size):
-            chunk = list(range(start, min(start + size, len(sub))))
-            if info.per_sample and all(sub.ids[i] in stored for i in chunk):
-                continue
-            part = sub.subset(chunk)
-            scored = method.score(part, options)
-            _check_shape(info.name, scored.scores, len(part))
-            store.put_method_scores(name, info.name, _rows(part, scored))
-            summary = scored.summary
+        with progress_step(
+            f"curation step {step + 1}: {info.name}", len(sub), "samples"
+        ) as progress:
+            for start in range(0, len(sub), size):
+                chunk = list(range(start, min(start + size, len(sub))))
+                if not (info.per_sample and all(sub.ids[i] in stored for i in chunk)):
+                    part = sub.subset(chunk)
+                    scored = method.score(part, options)
+                    _check_shape(info.name, scored.scores, len(part))
+                    store.put_method_scores(name, info.name, _rows(part, scored))
+                    summary = scored.summary
+                progress.advance(len(chunk))
         stored = store.method_scores(name, info.name)
         store.finish_step(name, step, info.name, summary)
     missing = [sid for sid in sub.ids if sid not in stored]

@@ -16,12 +16,16 @@ from typing import TYPE_CHECKING, Any
 from synloom.errors import SynloomError
 from synloom.evaluate.metrics import classification_report
 from synloom.evaluate.options import EvaluationOptions
+from synloom.progress import Progress, reporting, step
 from synloom.store import open_run
 from synloom.store.artifacts import EVALUATION_FILE as EVALUATION_FILE  # for the CLI
-from synloom.store.artifacts import Evaluation, validated, write_evaluation
+from synloom.store.artifacts import Evaluation, save_evaluation, validated, write_evaluation
 from synloom.store.artifacts import evaluation_file as evaluation_file  # for the CLI
+from synloom.store.artifacts.evaluations import check_new_name
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from synloom.backends.base import Backend
     from synloom.spec import TaskSpec
     from synloom.train.data import LabeledData
@@ -52,6 +56,7 @@ class EvaluationTable:
     gold_source: str | None
     created_at: float
     curation: str | None = None  # the curation whose kept samples trained tam-synthetic
+    name: str | None = None  # its name in the run's `evaluations/`, once saved
 
     def row(self, setting: str) -> TableRow:
         for row in self.rows:
@@ -112,9 +117,21 @@ def evaluate_run(
     backend: Backend | None = None,
     save: bool = True,
     curation: str | None = None,
+    test_source: str | None = None,
+    name: str | None = None,
+    replace_name: bool = False,
+    progress: Progress | None = None,
     **overrides: Any,
 ) -> EvaluationTable:
     """Build the three-way table for a run and (by default) store it as evaluation.json there.
+
+    `test_source` names the test data in the table (default: its path; data given in memory
+    should be named, else it reads "in-memory data (N rows)").
+
+    Evaluations are kept side by side (`store/artifacts/evaluations.py`): the table is saved as
+    `evaluations/NAME.json` (`name`, else the time it finished; an existing name is refused before
+    any work unless `replace_name`) and copied to evaluation.json, the latest; `table.name` says
+    which.
 
     `options` says how (task model, seeds, the prompting baseline); keyword `overrides` replace
     single fields of it, e.g. `evaluate_run(run, test, tam="embed-lr", prompting=False)`. With
@@ -123,6 +140,8 @@ def evaluate_run(
     """
     from synloom.train.data import LabeledData, load_labeled_data
 
+    if save:
+        check_new_name(run_dir, name, replace=replace_name)
     run = open_run(run_dir, curation=curation)
     spec = run.spec
     synthetic = LabeledData.from_run(run)
@@ -135,12 +154,19 @@ def evaluate_run(
         (options or EvaluationOptions()).with_overrides(**overrides),
         gold_train=gold,
         backend=backend,
-        test_source=str(test) if not isinstance(test, LabeledData) else "data",
+        test_source=test_source
+        or (
+            str(test)
+            if not isinstance(test, LabeledData)
+            else f"in-memory data ({len(test_data)} rows)"
+        ),
         gold_source=None if gold_train is None else str(gold_train),
+        progress=progress,
     )
     table = replace(table, curation=curation)
     if save:
-        table.save(run.evaluation_path)
+        saved, _ = save_evaluation(run.run_dir, table.artifact(), name, replace=replace_name)
+        table = replace(table, name=saved)
     return table
 
 
@@ -154,9 +180,11 @@ def evaluate_three_way(
     backend: Backend | None = None,
     test_source: str = "data",
     gold_source: str | None = None,
+    progress: Progress | None = None,
     **overrides: Any,
 ) -> EvaluationTable:
-    """The table from data already in memory (what `evaluate_run` calls)."""
+    """The table from data already in memory (what `evaluate_run` calls); `progress` receives
+    a step per row and seed, with the scoring, embedding and training steps inside."""
     options = (options or EvaluationOptions()).with_overrides(**overrides)
     labels = spec.label_names
     _check_labels(test, labels, "test data")
@@ -167,13 +195,17 @@ def evaluate_three_way(
     if not options.seeds:
         raise SynloomError("give at least one seed")
     rows = []
-    if options.prompting:
-        rows.append(_prompting_row(spec, test, labels, options, backend))
     few_shot = _few_shot_data(spec) if "few-shot-first" in options.strategies else None
-    tam_args = (test, labels, options, few_shot)
-    rows.append(_tam_row("tam-synthetic", synthetic, *tam_args))
-    if gold_train is not None:
-        rows.append(_tam_row("tam-gold", gold_train, *tam_args))
+    n_steps = int(options.prompting) + len(options.seeds) * (1 + (gold_train is not None))
+    with reporting(progress), step("evaluation", n_steps, "models") as bar:
+        if options.prompting:
+            with step("prompting baseline"):
+                rows.append(_prompting_row(spec, test, labels, options, backend))
+            bar.advance()
+        tam_args = (test, labels, options, few_shot, bar.advance)
+        rows.append(_tam_row("tam-synthetic", synthetic, *tam_args))
+        if gold_train is not None:
+            rows.append(_tam_row("tam-gold", gold_train, *tam_args))
     return EvaluationTable(rows, labels, test_source, gold_source, time.time())
 
 
@@ -244,6 +276,7 @@ def _tam_row(
     labels: list[str],
     options: EvaluationOptions,
     few_shot: LabeledData | None,
+    done: Callable[[], None] = lambda: None,
 ) -> TableRow:
     import numpy as np
 
@@ -254,11 +287,14 @@ def _tam_row(
     reports, describe = [], {}
     for seed in seeds:
         model = create_task_model(tam, strategies=strategies)
-        if few_shot is not None:
-            model.fit(train, seed=seed, few_shot=few_shot)
-        else:
-            model.fit(train, seed=seed)
-        predictions = model.predict(test.texts, test.texts_b)
+        with step(f"{setting}: training {tam} on {len(train)} (seed {seed})"):
+            if few_shot is not None:
+                model.fit(train, seed=seed, few_shot=few_shot)
+            else:
+                model.fit(train, seed=seed)
+        with step(f"{setting}: predicting {len(test)} test texts"):
+            predictions = model.predict(test.texts, test.texts_b)
+        done()
         describe = model.describe()  # after predict: it counts truncated test texts too
         reports.append(classification_report(test.labels, predictions, labels))
     acc = np.array([r["accuracy"] for r in reports])

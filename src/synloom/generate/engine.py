@@ -4,6 +4,9 @@ unfinished batches, finalizes, repeats.
 Dedup and budget caps run in plan order when a round is finalized, so the accepted set does not
 depend on the order batches finish in.
 
+A rerun with a larger `samples_per_label` tops the run up (`manifest.py`): the stored rounds stay,
+new rounds generate the difference, and `max_rounds` counts the new budget's rounds only.
+
 A stage that cannot meet its budget stops instead of running away: at the request cap
 (`max_requests_factor` x budget), after a round that accepted nothing, when the first requests of
 a round all failed alike for good, or after `max_rounds`. The summary says which (`stop_reason`),
@@ -16,8 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from synloom.backends.registry import BackendHandle
-from synloom.generate.manifest import check_or_write_manifest
+from synloom.generate.manifest import (
+    RecordedBackendHandle,
+    budget_history,
+    check_or_write_manifest,
+)
 from synloom.generate.stage_run import ProgressSink, StageRun, params_of
 from synloom.generate.stopping import Stop, one_line
 from synloom.recipes import SAMPLE_STAGE, recipe_for
@@ -43,6 +49,7 @@ class GenerationSummary:
     budget: int = 0
     stop_reason: str | None = None
     resumable: bool = False
+    budgets: tuple[int, ...] = ()  # every budget the run had, oldest first (more after a top-up)
 
     @property
     def shortfall(self) -> dict[str, int]:
@@ -83,7 +90,7 @@ def run_generation(
         check_or_write_manifest(store, spec)
         recipe = recipe_for(spec)
         stop: Stop | None = None
-        with BackendHandle(spec.backend, backend) as handle:
+        with RecordedBackendHandle(spec.backend, backend, store) as handle:
             for stage in recipe.stages():
                 stop = StageRun(spec, store, stage, recipe, handle, progress).run()
                 # a stage before the samples that stopped short ends the run when a rerun would
@@ -104,4 +111,5 @@ def run_generation(
             budget=spec.generation.samples_per_label,
             stop_reason=stop.reason if stop else None,
             resumable=bool(stop and stop.resumable),
+            budgets=tuple(b.samples_per_label for b in budget_history(store)),
         )

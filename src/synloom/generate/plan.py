@@ -25,11 +25,19 @@ def request_cap(spec: TaskSpec, stage: StagePlan) -> int:
 
 
 def round_state(
-    spec: TaskSpec, store: RunStore, stage: StagePlan, rnd: int, limit: int
+    spec: TaskSpec, store: RunStore, stage: StagePlan, rnd: int, limit: int, top_up_round: int = 0
 ) -> RoundState:
-    """What the recipe may read to plan round `rnd`: counts over finalized rounds, the store."""
+    """What the recipe may read to plan round `rnd`: counts over finalized rounds, the store, and
+    for a topped-up run the round its budget began at with each label's accepted count before."""
     stats = store.label_stats(stage.name, stage.labels)
-    return RoundState(spec, stage, rnd, limit, stats, store)
+    base: dict[str | None, int] = {}
+    if top_up_round:
+        rows = store.db.execute(
+            "SELECT label, COUNT(*) FROM accepted WHERE stage = ? AND round < ? GROUP BY label",
+            (stage.name, top_up_round),
+        ).fetchall()
+        base = {label: int(n) for label, n in rows if label in stage.labels}
+    return RoundState(spec, stage, rnd, limit, stats, store, top_up_round, base)
 
 
 def plan_round(recipe: Recipe, state: RoundState) -> list[PlannedRequest]:

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from synloom.backends.base import GenerationParams, SharedFailure, StreamingBackend
 from synloom.generate.finalize import finalize_round
+from synloom.generate.manifest import budget_start
 from synloom.generate.plan import MAX_ROUND_REQUESTS, planned_round, request_cap, round_state
 from synloom.generate.stopping import Stop, one_line, round_size, round_stop
+from synloom.recipes import SAMPLE_STAGE
 from synloom.store import Output, OutputStatus, PlannedRequest, RunStore
 
 if TYPE_CHECKING:
@@ -60,6 +62,8 @@ class StageRun:
         name = self.stage.name
         cap = request_cap(self.spec, self.stage)
         total = full_rounds = rnd = 0
+        # a topped-up run: `max_rounds` counts the rounds of the current budget only
+        first = budget_start(self.store) if name == SAMPLE_STAGE else 0
         while True:
             planned, finalized = self.store.round_state(name, rnd)
             if not planned:
@@ -70,7 +74,7 @@ class StageRun:
                     return stop
                 self.backend.get()  # a server that cannot serve fails here, before any planning
                 limit = min(cap - total, MAX_ROUND_REQUESTS)
-                state = round_state(self.spec, self.store, self.stage, rnd, limit)
+                state = round_state(self.spec, self.store, self.stage, rnd, limit, first)
                 plan = planned_round(self.recipe, state)
                 if not plan.requests:
                     return Stop(f"recipe {self.spec.recipe.type!r} planned no more requests")
@@ -83,7 +87,7 @@ class StageRun:
                 self._report()
             size = round_size(self.store, name, rnd)
             total += size
-            full_rounds += size < MAX_ROUND_REQUESTS
+            full_rounds += size < MAX_ROUND_REQUESTS and rnd >= first
             # a round whose every request failed stops this command only: failures are transient
             # (a rerun plans the next round), while a round that rejected everything stops for good
             stop = round_stop(self.store, name, rnd, failures_stop=not finalized)

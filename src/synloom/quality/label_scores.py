@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from synloom.errors import SynloomError
+from synloom.progress import step
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -87,11 +88,15 @@ def zero_shot_scores(
             prompts.append(render(label, context))
             continuations.append(target)
     means: list[float] = []
-    for start in range(0, len(prompts), chunk_size):
-        logprobs = backend.score(
-            prompts[start : start + chunk_size], continuations[start : start + chunk_size]
-        )
-        means += [float(np.mean(lp)) for lp in logprobs]
+    done = 0  # texts whose every label is scored
+    with step("zero-shot label scores (LM)", len(texts), "texts") as progress:
+        for start in range(0, len(prompts), chunk_size):
+            logprobs = backend.score(
+                prompts[start : start + chunk_size], continuations[start : start + chunk_size]
+            )
+            means += [float(np.mean(lp)) for lp in logprobs]
+            progress.advance(len(means) // len(labels) - done)
+            done = len(means) // len(labels)
     return np.asarray(means, dtype=np.float64).reshape(len(texts), len(labels))
 
 

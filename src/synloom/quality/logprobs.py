@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from synloom.progress import step
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -17,14 +19,24 @@ ScoreFn = Callable[[Sequence[str], Sequence[str]], list["np.ndarray"]]
 
 
 def score_in_batches(
-    score: ScoreFn, prompts: Sequence[str], continuations: Sequence[str], batch_size: int = 64
+    score: ScoreFn,
+    prompts: Sequence[str],
+    continuations: Sequence[str],
+    batch_size: int = 64,
+    description: str = "LM scoring",
+    unit: str = "texts",
 ) -> list[np.ndarray]:
-    """Call `score` on slices of at most `batch_size` pairs, keeping the order."""
+    """Call `score` on slices of at most `batch_size` pairs, keeping the order (a progress step
+    called `description` counts the pairs)."""
     out: list[np.ndarray] = []
-    for start in range(0, len(prompts), batch_size):
-        out.extend(
-            score(prompts[start : start + batch_size], continuations[start : start + batch_size])
-        )
+    with step(description, len(prompts), unit) as progress:
+        for start in range(0, len(prompts), batch_size):
+            out.extend(
+                score(
+                    prompts[start : start + batch_size], continuations[start : start + batch_size]
+                )
+            )
+            progress.advance(len(prompts[start : start + batch_size]))
     return out
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synloom.errors import BackendError, SynloomError
+from synloom.progress import Progress, reporting, step
 from synloom.quality.plot_data import MAX_POINTS, embedding_map, length_counts
 from synloom.quality.suite import score_dataset
 
@@ -80,6 +81,7 @@ def score_run(
     max_points: int = MAX_POINTS,
     seed: int = 0,
     curation: str | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """`score_dataset` over a run, plus `plot_data` and settings describing the scoring.
 
@@ -87,8 +89,27 @@ def score_run(
     on at most `max_model_samples` samples (0 skips them) with `backend`, by default the spec's
     backend; a backend that cannot score makes them skipped, with its reason, not an error.
     `curation` scores the samples that curation keeps (store the result with the same
-    `curation` in `save_scores`, beside the uncurated scores).
+    `curation` in `save_scores`, beside the uncurated scores). `progress` receives the steps
+    (loading the scorer, each metric, embedding and LM scoring; `synloom.progress`).
     """
+    with reporting(progress):
+        return _score_run(
+            run_dir, reference, reference_source, max_model_samples, backend, embed, max_points,
+            seed, curation,
+        )  # fmt: skip
+
+
+def _score_run(
+    run_dir: str | Path,
+    reference: Sequence[Mapping[str, Any]] | None,
+    reference_source: str | None,
+    max_model_samples: int,
+    backend: Backend | None,
+    embed: Callable[[Sequence[str]], Any] | None,
+    max_points: int,
+    seed: int,
+    curation: str | None,
+) -> dict[str, Any]:
     import numpy as np
 
     if max_model_samples < 0:
@@ -104,7 +125,8 @@ def score_run(
     if max_model_samples <= 0:
         why_not = "disabled (--max-model-samples 0)"
     else:
-        lm, handle, why_not = _open_scorer(run.spec, backend)
+        with step("loading the scoring LM"):
+            lm, handle, why_not = _open_scorer(run.spec, backend)
     try:
         result = score_dataset(
             run.texts,
@@ -129,23 +151,24 @@ def score_run(
 
     ref_texts = [r["text"] for r in ref_rows] if ref_rows else []
     ref_labels = [r["label"] for r in ref_rows] if ref_rows else []
-    result["plot_data"] = {
-        "lengths": {
-            "unit": "words",
-            "synthetic": length_counts(run.texts, run.labels),
-            "reference": length_counts(ref_texts, ref_labels) if ref_rows else None,
-        },
-        "embedding_map": embedding_map(
-            cached(run.texts),
-            run.labels,
-            run.texts,
-            np.asarray(cached(ref_texts)) if ref_rows else None,
-            ref_labels,
-            ref_texts,
-            max_points=max_points,
-            seed=seed,
-        ),
-    }
+    with step("plot data"):
+        result["plot_data"] = {
+            "lengths": {
+                "unit": "words",
+                "synthetic": length_counts(run.texts, run.labels),
+                "reference": length_counts(ref_texts, ref_labels) if ref_rows else None,
+            },
+            "embedding_map": embedding_map(
+                cached(run.texts),
+                run.labels,
+                run.texts,
+                np.asarray(cached(ref_texts)) if ref_rows else None,
+                ref_labels,
+                ref_texts,
+                max_points=max_points,
+                seed=seed,
+            ),
+        }
     result["settings"] |= {
         "reference": reference_source,
         "n_reference": len(ref_rows) if ref_rows else 0,

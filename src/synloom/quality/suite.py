@@ -18,6 +18,8 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from synloom.errors import SynloomError
+from synloom.progress import step
+from synloom.quality.info import Metric
 from synloom.quality.inputs import ScoringInputs
 from synloom.quality.logprobs import ScoreFn
 from synloom.quality.metrics.relabel import DEFAULT_TEMPLATE
@@ -73,21 +75,27 @@ def score_dataset(
         seed=seed,
         record=record,
     )
-    for metric in registered():
-        if metric.compute is None:
-            continue
-        why = next(filter(None, map(inputs.why_missing, metric.needs)), None)
-        if why is None:
-            inputs.prepare(metric.needs)
-            why = metric.skip(inputs) if metric.skip else None
-        if why is not None:
-            out["skipped"][metric.name] = why
-            continue
-        start = time.perf_counter()
-        value = metric.compute(inputs)
-        seconds = time.perf_counter() - start
-        record(metric.name, _jsonable(value), seconds)
+    metrics = [metric for metric in registered() if metric.compute is not None]
+    with step("quality metrics", len(metrics), "metrics") as progress:
+        for metric in metrics:
+            with step(metric.name):  # the embeddings and LM scoring it needs show inside
+                _run_metric(metric, inputs, out, record)
+            progress.advance()
     return out
+
+
+def _run_metric(metric: Metric, inputs: ScoringInputs, out: dict, record: Callable) -> None:
+    why = next(filter(None, map(inputs.why_missing, metric.needs)), None)
+    if why is None:
+        inputs.prepare(metric.needs)
+        why = metric.skip(inputs) if metric.skip else None
+    if why is not None:
+        out["skipped"][metric.name] = why
+        return
+    start = time.perf_counter()
+    value = metric.compute(inputs)
+    seconds = time.perf_counter() - start
+    record(metric.name, _jsonable(value), seconds)
 
 
 def _jsonable(value: Any) -> Any:

@@ -62,6 +62,10 @@ class RoundState:
     limit: int
     stats: Mapping[str | None, tuple[int, int]]
     _store: RunStore = field(repr=False, compare=False)
+    # a topped-up run (a rerun with a larger budget): the first round planned for the current
+    # budget and each label's accepted count before it; 0 and {} for a run never topped up
+    top_up_round: int = 0
+    top_up_base: Mapping[str | None, int] = field(default_factory=dict)
 
     def accepted_count(self, label: str | None) -> int:
         return self.stats.get(label, (0, 0))[0]
@@ -104,6 +108,9 @@ class Recipe(ABC):
     instance of `config`); may cache what it reads from the spec (a contexts file, say)."""
 
     config: ClassVar[type[RecipeConfig]]
+    # whether a rerun with a larger `samples_per_label` may continue a run of this recipe (its
+    # planner then sees the new `stage.budget` and `RoundState.top_up_round`); False refuses it
+    supports_top_up: ClassVar[bool] = True
 
     def __init__(self, spec: TaskSpec) -> None:
         self.spec = spec

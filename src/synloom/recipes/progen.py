@@ -105,13 +105,26 @@ class ProGen(PromptRecipe):
     def round_counts(self, state: RoundState) -> dict[str | None, int]:
         """Requests per label for this round: enough to bring each label to the round's target,
         (r + 1) / feedback_rounds of the budget (the first target some label has not reached
-        when earlier rounds overshot), at the acceptance rate measured so far."""
+        when earlier rounds overshot), at the acceptance rate measured so far.
+
+        A top-up (a rerun with a larger budget) runs the schedule again over what is missing:
+        round r of it aims at base + (r + 1) / feedback_rounds of (budget - base), base being
+        the label's samples from before the top-up, so it too takes `feedback_rounds` rounds,
+        each planned from the pool of every sample so far."""
         budget, rounds = state.stage.budget, self.recipe.feedback_rounds
-        phase = state.round
+        phase = state.round - state.top_up_round
+        base = state.top_up_base
         while True:
-            target = min(budget, math.ceil(budget * (phase + 1) / rounds))
-            need = {label: max(0, target - acc) for label, (acc, _) in state.stats.items()}
-            if any(need.values()) or target >= budget:
+            targets = {
+                label: min(
+                    budget,
+                    base.get(label, 0)
+                    + math.ceil((budget - base.get(label, 0)) * (phase + 1) / rounds),
+                )
+                for label in state.stats
+            }
+            need = {label: max(0, targets[label] - acc) for label, (acc, _) in state.stats.items()}
+            if any(need.values()) or all(t >= budget for t in targets.values()):
                 break
             phase += 1
         oversample = self.spec.generation.oversample

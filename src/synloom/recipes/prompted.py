@@ -33,12 +33,12 @@ if TYPE_CHECKING:
 
 
 def load_contexts(recipe: PromptRecipeConfig) -> list[str] | None:
-    """Given contexts of the recipe (inline or from a JSONL/plain-text file), or None."""
+    """Given contexts of the recipe (inline or from its contexts file), or None."""
     if recipe.contexts:
         return list(recipe.contexts)
     if recipe.contexts_file is None:
         return None
-    return read_contexts_file(recipe.contexts_file)
+    return read_contexts_file(recipe.contexts_file, recipe.contexts_column)
 
 
 class PromptRecipe(Recipe):

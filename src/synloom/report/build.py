@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from synloom.report.data import collect_report_data
-from synloom.report.page import render_page
+from synloom.report.overview_section import tile_counts
+from synloom.report.page import render_page, write_page
 from synloom.report.sections import build_sections
 
 REPORT_FILE = "report.html"
@@ -17,19 +18,20 @@ def report_file(curation: str | None = None) -> str:
 
 
 def build_report(
-    run_dir: str | Path, out: str | Path | None = None, curation: str | None = None
+    run_dir: str | Path,
+    out: str | Path | None = None,
+    curation: str | None = None,
+    evaluation: str | None = None,
 ) -> Path:
     """Write the report of `run_dir` (as curation `curation` left it, if given) to `out`
     (default RUN_DIR/report.html or RUN_DIR/report-NAME.html); returns the path."""
     from importlib import metadata
 
-    from synloom.errors import SynloomError
-
-    data = collect_report_data(run_dir, curation)
-    c = data.counts
+    data = collect_report_data(run_dir, curation, evaluation)
+    c = tile_counts(data.counts, data.rejection_reasons)
     subtitle = (
-        f"{c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed of"
-        f" {c['planned']} planned requests"
+        f"{c['accepted']} accepted, {c['surplus']} surplus (over budget), {c['rejected']}"
+        f" rejected, {c['failed']} failed of {c['planned']} planned requests"
     )
     try:
         version = metadata.version("synloom")
@@ -39,9 +41,4 @@ def build_report(
         f"synloom report: {data.name}", subtitle, build_sections(data), str(run_dir), version
     )
     path = Path(out) if out is not None else Path(run_dir) / report_file(curation)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, "utf-8")
-    except OSError as exc:
-        raise SynloomError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
-    return path
+    return write_page(html, path)

@@ -5,12 +5,14 @@ No model is loaded: the scores and their plot data were stored by `synloom score
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synloom.report.run_details import RunDetails, read_run_details
 from synloom.store.artifacts import Evaluation, Manifest, SpecOutline, StoredScores
 from synloom.store.curation_view import CurationView
+from synloom.store.records import Sample
 
 EXAMPLES_PER_REASON = 3
 
@@ -34,19 +36,28 @@ class ReportData:
     curation: CurationView | None = None  # the curation the report shows the data of
     curation_names: tuple[str, ...] = ()  # every curation of the run
     pool_texts: dict[str, tuple[str, str]] | None = None  # id -> (label, text), curated only
+    pool: tuple[Sample, ...] = ()  # every accepted sample, in plan order (the explorer's rows)
+    details: RunDetails = field(default_factory=RunDetails)  # a prompt, per-sample scores
 
     @property
     def name(self) -> str:
         return str(self.spec.name or self.run_dir.name)
 
 
-def collect_report_data(run_dir: str | Path, curation: str | None = None) -> ReportData:
+def collect_report_data(
+    run_dir: str | Path, curation: str | None = None, evaluation: str | None = None
+) -> ReportData:
     """Read a run directory (the samples, scores and evaluation of `curation`, if given); a
     StoreError (SynloomError) if it is not a synloom run, or if its stored scores or
     evaluation.json are not what synloom wrote."""
     from synloom.store import open_run
 
-    run = open_run(run_dir, examples_per_reason=EXAMPLES_PER_REASON, curation=curation)
+    run = open_run(
+        run_dir,
+        examples_per_reason=EXAMPLES_PER_REASON,
+        curation=curation,
+        evaluation=evaluation,  # a kept evaluation by name; None: the latest
+    )
     outline = run.manifest.outline()
     scores = run.scores
     spec_labels = outline.label_names
@@ -70,4 +81,8 @@ def collect_report_data(run_dir: str | Path, curation: str | None = None) -> Rep
         pool_texts={s.id: (s.label, s.text_b or s.text) for s in run.pool}
         if run.curation is not None
         else None,
+        pool=run.pool,
+        details=read_run_details(
+            run.run_dir, {s.id: s.text_b or s.text for s in run.pool}, curation
+        ),
     )

@@ -18,6 +18,7 @@ class Section:
     id: str
     title: str
     html: str
+    script: str = ""  # an inline script the section needs; the page's CSP allows it by hash
 
 
 def missing_note(message: str, command: str | None = None) -> str:

@@ -6,7 +6,6 @@ that produces it. Sample text is untrusted model output: everything goes through
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from html import escape
 
@@ -19,6 +18,8 @@ from synloom.report.curation_section import curation_section
 from synloom.report.data import ReportData
 from synloom.report.evaluation_section import TITLE as EVALUATION_TITLE
 from synloom.report.evaluation_section import evaluation_section
+from synloom.report.explorer_section import TITLE as EXPLORER_TITLE
+from synloom.report.explorer_section import explorer_section
 from synloom.report.fragments import (
     Section,
     clip,
@@ -32,6 +33,8 @@ from synloom.report.fragments import (
     reference_lengths,
     sample_block,
 )
+from synloom.report.overview_section import SURPLUS, overview_section
+from synloom.report.overview_section import TITLE as OVERVIEW_TITLE
 from synloom.report.svg import (
     SOURCE_COLORS,
     Point,
@@ -47,7 +50,8 @@ MAX_LEAKS_SHOWN = 25
 
 # Each section's heading by its id, in page order: the one place the titles are written.
 TITLES: dict[str, str] = {
-    "overview": "Run overview",
+    "overview": OVERVIEW_TITLE,
+    "samples": EXPLORER_TITLE,
     "metrics": "Quality metrics",
     "labels": "Label balance",
     "lengths": "Length distribution",
@@ -58,31 +62,6 @@ TITLES: dict[str, str] = {
     "curation": CURATION_TITLE,
     "evaluation": EVALUATION_TITLE,
 }
-
-
-def overview_section(data: ReportData) -> Section:
-    spec, manifest, c = data.spec, data.manifest, data.counts
-    generator = " ".join(v for v in (spec.backend.type, spec.backend.model) if v)
-    scored = data.scores.settings.scored_at if data.scores else None
-    facts = [
-        ("run", data.name),
-        ("directory", str(data.run_dir)),
-        ("spec hash", manifest.spec_hash or "—"),
-        ("task", f"{spec.task.kind or '—'}: {', '.join(data.labels)}"),
-        ("recipe", spec.recipe.type or "—"),
-        ("generator", generator or "—"),
-        ("seed", "—" if manifest.seed is None else str(manifest.seed)),
-        ("generated", format_time(manifest.created_at)),
-        ("scored", format_time(scored) if scored else "not yet (synloom score)"),
-        ("report built", format_time(time.time())),
-    ]
-    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
-    tiles = "".join(
-        f'<div class="tile {key}"><div class="num">{format_number(c.get(key, 0))}</div>'
-        f'<div class="what">{key}</div></div>'
-        for key in ("accepted", "rejected", "failed", "unfinished", "planned")
-    )
-    return Section("overview", TITLES["overview"], f'<div class="tiles">{tiles}</div><dl>{dl}</dl>')
 
 
 def metrics_section(data: ReportData) -> Section:
@@ -265,10 +244,17 @@ def embedding_section(data: ReportData) -> Section:
 def rejections_section(data: ReportData) -> Section:
     title = TITLES["rejections"]
     parts = []
-    if not data.rejection_reasons:
+    surplus = data.rejection_reasons.get(SURPLUS, 0)
+    if surplus:
+        parts.append(
+            f'<p class="note surplus">{format_number(surplus)} valid outputs came after their'
+            f" label's budget was full (<code>{SURPLUS}</code>): the surplus of oversampling,"
+            " not failures. They stay in the store and are not counted as rejections below.</p>"
+        )
+    reasons = [r for r in data.rejection_reasons if r != SURPLUS]
+    if not reasons:
         parts.append('<p class="note">No sample was rejected.</p>')
     else:
-        reasons = list(data.rejection_reasons)
         counts = [float(data.rejection_reasons[r]) for r in reasons]
         svg = bar_chart(
             reasons,
@@ -343,6 +329,7 @@ def leakage_section(data: ReportData) -> Section:
 
 SECTIONS: tuple[Callable[[ReportData], Section], ...] = (
     overview_section,
+    explorer_section,
     metrics_section,
     labels_section,
     lengths_section,

@@ -12,6 +12,7 @@ from synloom.spec.recipe import (
     load_recipe,
     recipe_names,
 )
+from synloom.spec.seed_files import SeedFile
 from synloom.spec.task import Label, SeedExample, TaskKind, TaskSpec
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "PromptRecipeConfig",
     "RecipeConfig",
     "SeedExample",
+    "SeedFile",
     "TaskKind",
     "TaskSpec",
     "dump_spec",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from synloom.spec.base import Int, Real, SpecModel
 
@@ -13,11 +13,32 @@ EMBEDDED_MODEL = "embedded"
 
 
 class LocalBackendConfig(SpecModel):
-    """transformers + torch in this process. `model`: "embedded", a Hugging Face id or a local path."""
+    """transformers + torch in this process. `model`: "embedded", a Hugging Face id or a local path.
+
+    A Hugging Face id is downloaded when the hub is reachable (else read from the local cache);
+    only the embedded model is always read offline."""
 
     type: Literal["local"] = "local"
     model: str = Field(EMBEDDED_MODEL, min_length=1)
-    dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto",
+        description="auto: bfloat16 on a GPU or a CPU with native bf16, else float32; float16 "
+        "or bfloat16 on a CPU without native support runs, emulated and slow, with a warning",
+    )
+    revision: str | None = Field(
+        None,
+        min_length=1,
+        max_length=256,
+        pattern=r"^[\w.\-/]+$",
+        description="branch, tag or commit of a Hugging Face id; None: the default branch",
+    )
+    trust_remote_code: bool = Field(
+        False, description="run the modelling code a model ships (only for code you trust)"
+    )
+    device_map: Literal["auto", "balanced", "balanced_low_0", "sequential"] | None = Field(
+        None,
+        description="let accelerate place the model over the GPUs (and CPU); replaces `device`",
+    )
     threads: Int | None = Field(
         None, ge=1, le=1024, description="torch threads; None keeps torch's default"
     )
@@ -26,6 +47,17 @@ class LocalBackendConfig(SpecModel):
         pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$",
         description="auto: $SYNLOOM_DEVICE, else a CUDA GPU when torch sees one, else the CPU",
     )
+
+    @model_validator(mode="after")
+    def _check_placement(self) -> LocalBackendConfig:
+        if self.device_map is not None and self.device != "auto":
+            raise ValueError(
+                f"device_map ({self.device_map}) places the model itself; leave device at auto "
+                f"(it is {self.device})"
+            )
+        if self.revision is not None and self.model == EMBEDDED_MODEL:
+            raise ValueError("revision applies to a Hugging Face id, not the embedded model")
+        return self
 
 
 class OpenAIBackendConfig(SpecModel):

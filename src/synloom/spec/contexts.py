@@ -8,6 +8,7 @@ from pathlib import Path
 
 from synloom.errors import SpecError
 from synloom.spec.oneline import one_line
+from synloom.spec.tables import read_table, table_format
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -17,9 +18,18 @@ def _read_bytes(path: Path) -> bytes:
         raise SpecError(one_line(f"{path}: cannot read ({exc.strerror or exc})")) from None
 
 
-def read_contexts_file(path: str | Path) -> list[str]:
-    """Contexts from a plain-text file (one per non-blank line) or JSONL (field `text`)."""
+def read_contexts_file(path: str | Path, column: str | None = None) -> list[str]:
+    """Contexts from a plain-text file (one per non-blank line), JSONL (field `column`, default
+    `text`), or a CSV, TSV or Parquet file or saved HF dataset (column `column`, default `text`)."""
     path = Path(path)
+    kind = table_format(path)
+    if kind not in (None, "jsonl"):
+        return _table_contexts(path, column or "text")
+    if kind is None and column is not None:
+        raise SpecError(
+            one_line(f"{path}: a plain-text contexts file has no columns; remove the column")
+        )
+    column = column or "text"
     data = _read_bytes(path)
     try:
         text = data.decode("utf-8")
@@ -32,13 +42,13 @@ def read_contexts_file(path: str | Path) -> list[str]:
         contexts = []
         for n, line in lines:
             try:
-                value = json.loads(line)["text"]
+                value = json.loads(line)[column]
             except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
                 raise SpecError(
-                    one_line(f"{path}: line {n}: every JSONL line needs a `text` field ({exc})")
+                    one_line(f"{path}: line {n}: every JSONL line needs a `{column}` field ({exc})")
                 ) from None
             if value is None or isinstance(value, dict | list) or not str(value).strip():
-                raise SpecError(one_line(f"{path}: line {n}: `text` must be non-blank text"))
+                raise SpecError(one_line(f"{path}: line {n}: `{column}` must be non-blank text"))
             contexts.append(str(value))
     else:
         contexts = [line for _, line in lines]
@@ -47,6 +57,26 @@ def read_contexts_file(path: str | Path) -> list[str]:
     return contexts
 
 
+def _table_contexts(path: Path, column: str) -> list[str]:
+    contexts = []
+    for n, row in enumerate(read_table(path, [column], "contexts_file").rows, 1):
+        value = row[column]
+        if not isinstance(value, str) or not value.strip():
+            raise SpecError(one_line(f"{path}: row {n}: `{column}` must be non-blank text"))
+        contexts.append(value)
+    return contexts
+
+
 def file_sha256(path: str | Path) -> str:
-    """Content hash recorded in the run manifest, so a resumed run sees an edited file."""
-    return hashlib.sha256(_read_bytes(Path(path))).hexdigest()
+    """Content hash recorded in the run manifest, so a resumed run sees an edited file. A saved
+    HF dataset folder hashes the names and bytes of its files, in sorted order."""
+    path = Path(path)
+    if not path.is_dir():
+        return hashlib.sha256(_read_bytes(path)).hexdigest()
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        name = file.relative_to(path).as_posix().encode()
+        digest.update(len(name).to_bytes(8, "big") + name)
+        data = _read_bytes(file)
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()

@@ -3,7 +3,8 @@
 A run directory is resumed only by a spec with the same fingerprint. Paths and transport do not
 change what is generated (the contexts file counts by its content, not by where it lies), so moving
 the spec's folder or pointing at another port of the same server still resumes; the model, decoding,
-prompts, labels, seed and recipe settings do not."""
+prompts, labels, seed and recipe settings do not. The sample budget is compared on its own: a
+larger one tops the run up, a smaller one is refused (`split_budget`)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from synloom.spec.contexts import file_sha256
 from synloom.spec.task import TaskSpec
 
 # Fields that do not decide the data: where a server is and how it is reached, how hard it is
-# pushed, where a local model runs, limits on how long a run may try, and the spec's name.
+# pushed, where a local model runs, limits on how long a run may try, and the spec's name; and
+# where the seed examples came from (the seeds a seed_examples_file gave are in seed_examples,
+# so a spec with the file has the fingerprint of the same seeds written inline).
 TRANSPORT_FIELDS = frozenset(
     {
         "name",
+        "seed_examples_file",
         "backend.base_url",
         "backend.api_key_env",
         "backend.max_concurrency",
@@ -28,13 +32,42 @@ TRANSPORT_FIELDS = frozenset(
         "backend.max_retry_after_s",
         "backend.device",
         "backend.threads",
+        "backend.device_map",
         "generation.max_requests_factor",
     }
 )
 
 # Fields added after runs existed, left out while unset so that every spec that does not set
 # them keeps the fingerprint (and so resumes the run directories) it had before they came.
-OMITTED_WHEN_UNSET = frozenset({"recipe.self_debias_decay"})
+OMITTED_WHEN_UNSET = frozenset(
+    {
+        "recipe.self_debias_decay",
+        "recipe.contexts_column",
+        "backend.revision",
+        "backend.trust_remote_code",  # unset: False
+    }
+)
+
+
+# The sample budget: a rerun with a larger one tops the run up (`synloom.generate.manifest`), so
+# a resume compares the rest of the fingerprint, which must match, apart from it.
+BUDGET_SECTION, BUDGET_KEY = "generation", "samples_per_label"
+
+
+def split_budget(data: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """A copy of `data` (a fingerprint or a spec dict) without the sample budget, and the
+    budget (None when `data` has none)."""
+    rest = json.loads(json.dumps(data))
+    section = rest.get(BUDGET_SECTION)
+    budget = section.pop(BUDGET_KEY, None) if isinstance(section, dict) else None
+    return rest, budget
+
+
+def with_budget(data: dict[str, Any], budget: int) -> dict[str, Any]:
+    """A copy of `data` (a fingerprint or a spec dict) with the sample budget set to `budget`."""
+    out = json.loads(json.dumps(data))
+    out.setdefault(BUDGET_SECTION, {})[BUDGET_KEY] = budget
+    return out
 
 
 def contexts_sha256(spec: TaskSpec) -> str | None:
@@ -52,7 +85,9 @@ def data_fingerprint(spec: TaskSpec) -> dict[str, Any]:
         node = data
         for key in parents:
             node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict) and (dotted in TRANSPORT_FIELDS or node.get(leaf) is None):
+        value = node.get(leaf) if isinstance(node, dict) else None
+        unset = value is None or value is False  # an unset flag, not a zero
+        if isinstance(node, dict) and (dotted in TRANSPORT_FIELDS or unset):
             node.pop(leaf, None)
     digest = contexts_sha256(spec)
     if digest is not None:

@@ -12,6 +12,7 @@ from synloom.errors import SpecError
 from synloom.spec.backend import BackendConfig
 from synloom.spec.contexts import read_contexts_file
 from synloom.spec.oneline import one_line
+from synloom.spec.seed_files import SeedFile, read_seed_file
 from synloom.spec.task import TaskSpec
 from synloom.spec.yaml_load import DuplicateKeyError, safe_load_unique
 
@@ -48,34 +49,50 @@ def parse_spec(
     allow_outside_paths: bool = False,
     check_files: bool = True,
 ) -> TaskSpec:
-    """Validate a mapping (from YAML or code) into a TaskSpec; relative files resolve against
-    base_dir, and with a base_dir every file the spec names must lie inside it (after resolving
-    symlinks) unless `allow_outside_paths`: a spec from elsewhere cannot make synloom read and
-    send, say, /etc/passwd. `check_files=False` skips the files (a stored run's manifest, whose
+    """Validate a mapping (from YAML or code) into a TaskSpec, reading the rows of
+    seed_examples_file into seed_examples; relative files resolve against base_dir (else the
+    working directory), and with a base_dir every file the spec names must lie inside it (after
+    resolving symlinks) unless `allow_outside_paths`: a spec from elsewhere cannot make synloom
+    read and send, say, /etc/passwd. `check_files=False` skips the files (a stored run's manifest, whose
     contexts were hashed when it was generated and may since have moved)."""
     if not isinstance(data, dict):
         raise SpecError(
             one_line(f"{source}: the spec must be a mapping of fields, got {type(data).__name__}")
         )
+    seed_paths: list[Path] = []
+
+    def seed_loader(file: SeedFile, names: list[str]) -> list[dict]:
+        where = f"{source}: seed_examples_file"
+        path = _spec_file(file.path, where, base_dir, allow_outside_paths)
+        seed_paths.append(path)
+        return read_seed_file(path, file, names, where)
+
+    context = {"seed_loader": seed_loader if check_files else None}
     try:
-        spec = TaskSpec.model_validate(data)
+        spec = TaskSpec.model_validate(data, context=context)
     except ValidationError as exc:
         raise SpecError(format_validation_error(exc, source)) from None
     except RecursionError:
         raise SpecError(one_line(f"{source}: the spec is nested too deeply")) from None
+    if spec.seed_examples_file is not None and seed_paths:
+        file = spec.seed_examples_file.model_copy(update={"path": str(seed_paths[-1])})
+        spec = spec.model_copy(update={"seed_examples_file": file})
     contexts_file = getattr(spec.recipe, "contexts_file", None)
     if contexts_file is not None and check_files:
-        path = _spec_file(contexts_file, source, base_dir, allow_outside_paths)
-        read_contexts_file(path)  # not UTF-8, bad JSONL or empty: a spec error now, not mid-run
+        path = _spec_file(
+            contexts_file, f"{source}: recipe.contexts_file", base_dir, allow_outside_paths
+        )
+        # not UTF-8, a bad row or column, or empty: a spec error now, not mid-run
+        read_contexts_file(path, getattr(spec.recipe, "contexts_column", None))
         spec = spec.model_copy(
             update={"recipe": spec.recipe.model_copy(update={"contexts_file": str(path)})}
         )
     return spec
 
 
-def _spec_file(name: str, source: str, base_dir: Path | None, allow_outside_paths: bool) -> Path:
-    """The file `name` (recipe.contexts_file) resolved against base_dir and checked."""
-    where = f"{source}: recipe.contexts_file"
+def _spec_file(name: str, where: str, base_dir: Path | None, allow_outside_paths: bool) -> Path:
+    """The file (or saved-dataset folder) `name` resolved against base_dir and checked; `where`
+    names the field in errors."""
     try:
         path = Path(name)
         if not path.is_absolute() and base_dir is not None:
@@ -89,7 +106,7 @@ def _spec_file(name: str, source: str, base_dir: Path | None, allow_outside_path
                         "pass --allow-outside-paths to allow it"
                     )
                 )
-        if not path.is_file():
+        if not (path.is_file() or path.is_dir()):
             raise SpecError(one_line(f"{where}: file not found: {path}"))
     except (OSError, ValueError, RuntimeError) as exc:  # NUL bytes, symlink loops, bad names
         raise SpecError(one_line(f"{where}: unusable path {name!r} ({exc})")) from None

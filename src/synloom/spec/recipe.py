@@ -116,7 +116,11 @@ class PromptRecipeConfig(RecipeConfig):
     contexts_file: str | None = Field(
         None,
         min_length=1,
-        description="JSONL (field `text`) or plain-text file of contexts, relative to the spec",
+        description="file of contexts, relative to the spec: plain text (one per line), JSONL, "
+        "CSV, TSV, Parquet or a saved HF dataset folder; `{path: ..., column: ...}` names the column",
+    )
+    contexts_column: str | None = Field(
+        None, min_length=1, description="column (JSONL field) of contexts_file; unset: `text`"
     )
     min_words: Int = Field(3, ge=1, le=MAX_WORDS)
     max_words: Int | None = Field(None, ge=1, le=MAX_WORDS)
@@ -125,6 +129,28 @@ class PromptRecipeConfig(RecipeConfig):
         gt=0,
         description="self-debiasing decay λ (DINO used 200); local backend only; unset: off",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _contexts_file_mapping(cls, value: Any) -> Any:
+        """`contexts_file: {path: ctx.csv, column: premise}` is contexts_file + contexts_column."""
+        if not (isinstance(value, dict) and isinstance(value.get("contexts_file"), dict)):
+            return value
+        given = value["contexts_file"]
+        unknown = sorted(str(k) for k in given if k not in ("path", "column"))
+        if unknown or "path" not in given:
+            raise ValueError(
+                "contexts_file: a mapping takes `path` and optionally `column`"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            )
+        if "column" in given and "contexts_column" in value:
+            raise ValueError("give the column in contexts_file or in contexts_column, not both")
+        rest = {k: v for k, v in value.items() if k != "contexts_file"}
+        return (
+            rest
+            | {"contexts_file": given["path"]}
+            | ({"contexts_column": given["column"]} if "column" in given else {})
+        )
 
     @model_validator(mode="after")
     def _check_prompts(self) -> PromptRecipeConfig:
@@ -137,6 +163,8 @@ class PromptRecipeConfig(RecipeConfig):
             if not context.strip():
                 raise ValueError(f"contexts[{i}] is blank")
         _check_word_range(self.min_words, self.max_words)
+        if self.contexts_column is not None and self.contexts_file is None:
+            raise ValueError("contexts_column names a column of contexts_file, which is not set")
         return self
 
     @property

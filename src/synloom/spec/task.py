@@ -18,6 +18,7 @@ from synloom.spec.backend import BackendConfig, LocalBackendConfig
 from synloom.spec.base import Int, SpecModel
 from synloom.spec.generation import MAX_SAMPLES_PER_LABEL, GenerationConfig
 from synloom.spec.recipe import DEFAULT_RECIPE, RecipeConfig, recipe_config_class
+from synloom.spec.seed_files import SeedFile
 from synloom.spec.templates import RESERVED_FIELDS
 
 MAX_TOTAL_SAMPLES = 10 * MAX_SAMPLES_PER_LABEL
@@ -79,7 +80,10 @@ class TaskSpec(SpecModel):
     attributes: dict[str, list[str]] = Field(
         default_factory=dict, description="dimension -> values; one value per request"
     )
-    seed_examples: list[SeedExample] = Field(default_factory=list)
+    seed_examples_file: SeedFile | None = Field(
+        None, description="seed examples read from a file (see synloom.spec.seed_files)"
+    )
+    seed_examples: list[SeedExample] = Field(default_factory=list, validate_default=True)
     recipe: SerializeAsAny[RecipeConfig] = Field(
         default_factory=lambda: recipe_config_class(DEFAULT_RECIPE)()
     )
@@ -111,6 +115,34 @@ class TaskSpec(SpecModel):
                 raise ValueError(f"{type(value).__name__} is not the config class of its recipe")
             return value
         return handler(value)
+
+    @field_validator("seed_examples")
+    @classmethod
+    def _seeds_from_file(cls, value: list[SeedExample], info: ValidationInfo) -> list[SeedExample]:
+        """The rows of `seed_examples_file`, read by the loader that `parse_spec` passes in the
+        validation context (it knows the spec's folder). Without one (a stored run's manifest,
+        a spec copied in code) the seeds read when the spec was loaded are kept as they are."""
+        file = info.data.get("seed_examples_file")
+        loader = (info.context or {}).get("seed_loader")
+        if file is None:
+            return value
+        if loader is None:
+            if not value:
+                raise ValueError(
+                    "seed_examples_file is read only when a spec is loaded with "
+                    "synloom.spec.load_spec or parse_spec, not by TaskSpec(...) itself"
+                )
+            return value
+        if "labels" not in info.data:  # bad labels: their error is the one to show
+            return value
+        names = [label.name for label in info.data["labels"]]
+        loaded = [SeedExample.model_validate(row) for row in loader(file, names)]
+        if value and value != loaded:  # equal ones: a loaded spec dumped and read back
+            raise ValueError(
+                "give seed_examples or seed_examples_file, not both (the inline seeds differ "
+                "from the file's rows)"
+            )
+        return loaded
 
     @field_validator("attributes")
     @classmethod

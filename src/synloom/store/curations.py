@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 
 from synloom.errors import StoreError, SynloomError
 from synloom.store.guards import Transaction, reading, writing
+from synloom.store.names import check_name
 
 CURATION_TABLES = ("curations", "curation_steps", "curation_scores", "curation_decisions")
 CURATION_DDL = """
@@ -41,17 +41,11 @@ CREATE TABLE IF NOT EXISTS curation_decisions (
 );
 """
 RUNNING, DONE = "running", "done"  # a curation's status
-_NAME = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,63}")
 
 
 def check_curation_name(name: str) -> str:
     """`name` if it can name a curation (and the files named after it), else a SynloomError."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise SynloomError(
-            f"bad curation name {name!r}: use 1-64 letters, digits and _ . + -, not starting"
-            " with . or -"
-        )
-    return name
+    return check_name("curation", name, 64)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ only when asked for, so a reader that does not need them is not stopped by them.
 
 With `curation=NAME` the run reads as that curation left it: `samples` are the kept samples,
 `pool` every accepted one, `weights` the curation's weights (when it weights), `scores` what
-`synloom score --curation NAME` stored and `evaluation_path` `evaluation-NAME.json`.
+`synloom score --curation NAME` stored and `evaluation_path` `evaluation-NAME.json`. With
+`evaluation=NAME`, `evaluation` is that one of the evaluations kept side by side.
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synloom.errors import SynloomError
+from synloom.errors import StoreError, SynloomError
 from synloom.store.artifacts import (
     Evaluation,
     Manifest,
     StoredScores,
     evaluation_file,
+    list_evaluations,
     read_evaluation,
     validated,
 )
+from synloom.store.artifacts.evaluations import find_evaluation, named_path
 from synloom.store.curation_view import CurationView, read_curation, score_rows_of
 from synloom.store.run_store import RunStore, Sample
 
@@ -54,6 +57,7 @@ class Run:
     curation: CurationView | None = None  # the curation read, if any
     weights: tuple[float, ...] | None = None  # per sample, when the curation weights
     curation_names: list[str] = field(default_factory=list)  # every curation of the run
+    evaluation_name: str | None = None  # a chosen evaluation of `evaluations/`; None: the latest
 
     def __post_init__(self) -> None:
         if not self.pool:
@@ -91,13 +95,71 @@ class Run:
 
     @property
     def evaluation_path(self) -> Path:
-        """`evaluation.json`, or `evaluation-NAME.json` for a run read with a curation."""
+        """The chosen evaluation (`evaluations/NAME.json`, or an old run's unkept latest copy by
+        the name `list_evaluations` gives it), else the latest: `evaluation.json`, or
+        `evaluation-NAME.json` for a run read with a curation."""
+        if self.evaluation_name is not None:
+            found = find_evaluation(self.run_dir, self.evaluation_name)
+            return found or named_path(self.run_dir, self.evaluation_name)
         return self.run_dir / evaluation_file(None if self.curation is None else self.curation.name)
 
     @cached_property
     def evaluation(self) -> Evaluation | None:
-        """`evaluation.json`; None if absent, a one-line StoreError if it is not valid."""
-        return read_evaluation(self.evaluation_path)
+        """The evaluation of `evaluation_path`; None if absent, a one-line StoreError if it is
+        not valid or (a chosen one) was made on other samples than this run's view."""
+        evaluation = read_evaluation(self.evaluation_path)
+        mine = None if self.curation is None else self.curation.name
+        if (
+            evaluation is not None
+            and self.evaluation_name is not None
+            and (evaluation.curation != mine)
+        ):
+            made_on = "all samples" if evaluation.curation is None else evaluation.curation
+            raise StoreError(
+                f"evaluation {self.evaluation_name!r} of {self.run_dir} was made on {made_on},"
+                f" not on {'all samples' if mine is None else 'curation ' + repr(mine)};"
+                " choose another --evaluation or --curation"
+            )
+        return evaluation
+
+    def to_hf(self, *, rejected: bool = False):
+        """The rows `synloom export` writes, as a `datasets.Dataset`: `label` a `ClassLabel`
+        in the spec's label order, request metadata as typed columns, a curation's `weight`
+        (a run opened with one gives its kept samples). `rejected=True`: the rejected outputs and
+        failed requests instead. Read from the store again (`export.read_table`)."""
+        from synloom.extras import missing_extra
+        from synloom.store.export_writers import to_dataset
+
+        table = self._export_table(rejected)
+        try:
+            return to_dataset(table)
+        except ImportError as exc:  # the base install: `datasets` comes with the train extra
+            raise (missing_extra(exc, "train") or exc) from exc
+
+    def to_pandas(self, *, rejected: bool = False):
+        """The rows of `to_hf` as a `pandas.DataFrame`; `label` holds the names, as a
+        `Categorical` in the spec's label order."""
+        from synloom.extras import missing_extra
+
+        try:
+            import pandas as pd
+        except ImportError as exc:  # the base install: pandas comes with the train extra
+            raise (missing_extra(exc, "train") or exc) from exc
+
+        from synloom.store.export_table import ClassLabelKind
+
+        table = self._export_table(rejected)
+        frame = pd.DataFrame(table.rows, columns=table.names)
+        kind = dict(table.columns).get("label")
+        if isinstance(kind, ClassLabelKind):
+            frame["label"] = pd.Categorical(frame["label"], categories=list(kind.names))
+        return frame
+
+    def _export_table(self, rejected: bool):
+        from synloom.store.export import read_table
+
+        curation = None if rejected or self.curation is None else self.curation.name
+        return read_table(self.run_dir, curation=curation, rejected=rejected)[0]
 
 
 def open_run(
@@ -106,12 +168,15 @@ def open_run(
     stage: str = SAMPLE_STAGE,
     examples_per_reason: int = 0,
     curation: str | None = None,
+    evaluation: str | None = None,
 ) -> Run:
     """Read a run directory; a StoreError (one line) if it is not a synloom run.
 
     `examples_per_reason` keeps that many rejected rows (with their raw text) per reason.
     `curation` reads the run as that finished curation left it (see the module docstring); an
     unknown or unfinished curation, or one the accepted samples outgrew, is a StoreError.
+    `evaluation` names the evaluation `Run.evaluation` reads (`evaluations/NAME.json`) instead of
+    the latest; an unknown name is a StoreError listing the run's evaluations.
     """
     run_dir = Path(run_dir)
     with RunStore(run_dir) as store:
@@ -125,6 +190,9 @@ def open_run(
         all_scores = store.scores()
         names = store.curation_names()
         view = None if curation is None else read_curation(store, curation, pool)
+    if evaluation is not None and find_evaluation(run_dir, evaluation) is None:
+        known = ", ".join(e.name for e in list_evaluations(run_dir)) or "none"
+        raise StoreError(f"{run_dir} has no evaluation named {evaluation!r} (it has: {known})")
     samples, weights = pool, None
     if view is not None:
         samples = view.kept(pool)
@@ -152,4 +220,5 @@ def open_run(
         curation=view,
         weights=weights,
         curation_names=names,
+        evaluation_name=evaluation,
     )

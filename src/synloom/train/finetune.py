@@ -14,12 +14,12 @@ counts the inputs that were cut, for the training set and the last predicted set
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from synloom.devices import resolve_device
 from synloom.errors import SynloomError
+from synloom.progress import step, third_party_bars_off
 from synloom.train.base import TaskModel, check_trainable
 from synloom.train.finetune_config import FineTuneConfig
 from synloom.train.loop import train_classifier
@@ -116,10 +116,11 @@ class FineTuneClassifier(TaskModel):
         if getattr(self, "truncation_", None) is not None:
             self.truncation_["predict"] = cut.to_json()
         self.module_.eval()
-        with torch.inference_mode():
+        with torch.inference_mode(), step("predicting", n, "texts") as progress:
             for idx in token_budget_batches(lengths, batch_size * self.config.max_length):
                 batch = self.encode([texts[i] for i in idx], _pick(texts_b, idx))
                 out[idx] = torch.softmax(self.module_(**batch).float(), dim=-1).cpu().numpy()
+                progress.advance(len(idx))
         return out
 
     def _lengths(
@@ -163,16 +164,17 @@ def _pick(texts_b: Sequence[str] | None, idx: list[int]) -> list[str] | None:
 
 def _build(cfg: FineTuneConfig, n_classes: int, pair: bool):
     """Tokenizer and a fresh encoder + head module, offline."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from synloom.embeddings import resolve_embedder_path
+    from synloom.embeddings import DEFAULT_EMBEDDER, resolve_embedder_path
 
     path = resolve_embedder_path(cfg.encoder)
+    local = cfg.encoder == DEFAULT_EMBEDDER  # the bundled MiniLM never touches the hub
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        encoder = AutoModel.from_pretrained(path)
+        with third_party_bars_off():
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
+            encoder = AutoModel.from_pretrained(path, local_files_only=local)
     except OSError as exc:
         raise SynloomError(f"cannot load the encoder {cfg.encoder!r} from {path}: {exc}") from None
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from synloom.progress import step as progress_step
 from synloom.train.finetune_config import FineTuneConfig, steps_per_epoch
 from synloom.train.losses import consistency_loss, supervised_loss
 from synloom.train.temporal import TemporalEnsemble, confidence_filter, ramp_weight
@@ -68,45 +69,47 @@ def train_classifier(
     queue: list[int] = []
     history: list[dict[str, float | str]] = []
     losses: list[float] = []
-    for step in range(total):
-        if use_ensemble and step % interval == 0 and (step > 0 or pretrained_head):
-            active = _update_ensemble(model, data, ensemble, targets, cfg)
-            model.kept_indices_ = active
-            queue = []
-            history.append(_log(stage, step, losses, len(active)))
-            losses = []
-        if len(queue) < cfg.batch_size:
-            queue += rng.permutation(active).tolist()
-        batch_idx, queue = queue[: cfg.batch_size], queue[cfg.batch_size :]
-        module.train()
-        batch = model.encode(
-            [data.texts[i] for i in batch_idx],
-            None if data.texts_b is None else [data.texts_b[i] for i in batch_idx],
-        )
-        logits = module(**batch)
-        y = torch.as_tensor(targets[batch_idx], device=logits.device)
-        w = torch.as_tensor(weights[batch_idx], dtype=logits.dtype, device=logits.device)
-        per_sample = supervised_loss(
-            cfg.loss,
-            logits,
-            y,
-            label_smoothing=cfg.label_smoothing,
-            sce_alpha=cfg.sce_alpha,
-            sce_beta=cfg.sce_beta,
-        )
-        loss = (per_sample * w).mean()
-        if cfg.temporal_ensembling and ensemble.count > 0:
-            ens = torch.as_tensor(
-                ensemble.probs[batch_idx], dtype=logits.dtype, device=logits.device
+    with progress_step(f"fine-tuning ({stage})", total, "steps") as progress:
+        for step in range(total):
+            if use_ensemble and step % interval == 0 and (step > 0 or pretrained_head):
+                active = _update_ensemble(model, data, ensemble, targets, cfg)
+                model.kept_indices_ = active
+                queue = []
+                history.append(_log(stage, step, losses, len(active)))
+                losses = []
+            if len(queue) < cfg.batch_size:
+                queue += rng.permutation(active).tolist()
+            batch_idx, queue = queue[: cfg.batch_size], queue[cfg.batch_size :]
+            module.train()
+            batch = model.encode(
+                [data.texts[i] for i in batch_idx],
+                None if data.texts_b is None else [data.texts_b[i] for i in batch_idx],
             )
-            reg = consistency_loss(logits, ens).mean()
-            loss = loss + cfg.consistency_weight * ramp_weight(step / total) * reg
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        losses.append(float(loss.detach()))
+            logits = module(**batch)
+            y = torch.as_tensor(targets[batch_idx], device=logits.device)
+            w = torch.as_tensor(weights[batch_idx], dtype=logits.dtype, device=logits.device)
+            per_sample = supervised_loss(
+                cfg.loss,
+                logits,
+                y,
+                label_smoothing=cfg.label_smoothing,
+                sce_alpha=cfg.sce_alpha,
+                sce_beta=cfg.sce_beta,
+            )
+            loss = (per_sample * w).mean()
+            if cfg.temporal_ensembling and ensemble.count > 0:
+                ens = torch.as_tensor(
+                    ensemble.probs[batch_idx], dtype=logits.dtype, device=logits.device
+                )
+                reg = consistency_loss(logits, ens).mean()
+                loss = loss + cfg.consistency_weight * ramp_weight(step / total) * reg
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            losses.append(float(loss.detach()))
+            progress.advance()
     history.append(_log(stage, total, losses, len(active)))
     return history
 

@@ -111,7 +111,7 @@ def score_perplexity(
     cut = None
     if max_tokens is not None and truncate is not None:
         texts, cut = truncate(texts, max_tokens)
-    logprobs = score_in_batches(score, [prompt] * len(texts), texts, batch_size)
+    logprobs = score_in_batches(score, [prompt] * len(texts), texts, batch_size, "perplexity (LM)")
     result = perplexity(logprobs)
     if cut is None:
         return result

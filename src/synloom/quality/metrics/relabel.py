@@ -93,7 +93,9 @@ def verbalizer_scores(
         for _, word in words:
             prompts.append(prompt)
             continuations.append(" " + word.strip())
-    logprobs = score_in_batches(score, prompts, continuations, batch_size)
+    logprobs = score_in_batches(
+        score, prompts, continuations, batch_size, "relabel: verbalizers (LM)", "prompts"
+    )
     totals = np.array([float(np.sum(lp)) for lp in logprobs]).reshape(len(texts), len(words))
     out = np.full((len(texts), len(names)), -np.inf)
     for j in range(len(names)):

@@ -4,7 +4,8 @@ Versioned pydantic models shared by the code that writes each artifact and the c
 (`open_run`, the report). Unknown keys are kept (`extra="allow"`) and every field added after the
 first version has a default, so what an older or newer synloom wrote still loads. Content that
 does not fit (edited by hand, truncated, garbage) is a one-line StoreError, never a traceback.
-One module each: `manifest`, `scores`, `evaluation`; `base` holds what they share.
+One module each: `manifest`, `scores`, `evaluation` (`evaluations`: several kept side by side);
+`base` holds what they share.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from synloom.store.artifacts.evaluation import (
     read_evaluation,
     write_evaluation,
 )
-from synloom.store.artifacts.manifest import Manifest, SpecOutline
+from synloom.store.artifacts.evaluations import (
+    EVALUATIONS_DIR,
+    StoredEvaluation,
+    check_evaluation_name,
+    list_evaluations,
+    save_evaluation,
+)
+from synloom.store.artifacts.manifest import BudgetStep, Manifest, SpecOutline
 from synloom.store.artifacts.scores import (
     PLOT_DATA,
     SCORES_SCHEMA,
@@ -34,6 +42,7 @@ from synloom.store.artifacts.scores import (
 )
 
 __all__ = [
+    "EVALUATIONS_DIR",
     "EVALUATION_FILE",
     "EVALUATION_VERSION",
     "PLOT_DATA",
@@ -43,6 +52,7 @@ __all__ = [
     "SKIPPED",
     "TIMINGS",
     "Artifact",
+    "BudgetStep",
     "Evaluation",
     "EvaluationRow",
     "LengthPlot",
@@ -50,10 +60,14 @@ __all__ = [
     "PlotData",
     "ScoreSettings",
     "SpecOutline",
+    "StoredEvaluation",
     "StoredScores",
+    "check_evaluation_name",
     "evaluation_file",
+    "list_evaluations",
     "problem",
     "read_evaluation",
+    "save_evaluation",
     "validated",
     "write_evaluation",
 ]

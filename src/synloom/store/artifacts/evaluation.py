@@ -74,6 +74,7 @@ class Evaluation(Artifact):
     gold_source: str | None = None
     created_at: Real | None = None
     curation: str | None = None  # the curation whose kept samples trained tam-synthetic
+    name: str | None = None  # its name in `evaluations/` (see `evaluations.py`)
 
     @field_validator("created_at")
     @classmethod
