@@ -56,7 +56,7 @@ from synloom.spec import load_spec
 from synloom.spec.io import parse_spec, spec_to_dict
 from synloom.train.data import LabeledData
 
-RECIPES = ("zerogen", "fewshot", "progen", "attrprompt")
+RECIPES = ("zerogen", "fewshot", "progen", "progen-random", "attrprompt")
 # table column -> (MetricInfo name, which way is better)
 QUALITY = {
     "oracle": ("oracle_agreement", "↑"),
@@ -77,8 +77,9 @@ def trec_base(name: str) -> dict:
     return data
 
 
-def progen_spec(kind: str, per_label: int, batch_size: int):
-    """ProGen: ZeroGen's prompt in round 0, then in-context pools chosen by influence."""
+def progen_spec(kind: str, per_label: int, batch_size: int, random_pool: bool = False):
+    """ProGen: ZeroGen's prompt in round 0, then in-context pools chosen by influence (or, the
+    ablation `random_pool`, drawn at random from the same earlier samples)."""
     if kind == "sentiment":
         data = spec_to_dict(load_spec(ROOT / "examples" / "sst2_progen.yaml"))
         data["recipe"]["context_stage"]["count"] = max(200, per_label // 4)
@@ -91,8 +92,8 @@ def progen_spec(kind: str, per_label: int, batch_size: int):
             "pool_size": 32,
             "min_words": 3,
         }
-    data["name"] = f"recipes-progen-{kind}"
-    data["recipe"] |= PROGEN
+    data["name"] = f"recipes-progen{'-random' if random_pool else ''}-{kind}"
+    data["recipe"] |= PROGEN | ({"random_pool": True} if random_pool else {})
     data["generation"] |= {"samples_per_label": per_label, "batch_size": batch_size}
     return parse_spec(data, source=f"progen-{kind}")
 
@@ -131,6 +132,10 @@ def pool_specs(task: str, seeds: list[dict], per_label: int, batch_size: int) ->
         "zerogen": (zerogen_spec(kind, per_label, batch_size), f"zerogen-{kind}"),
         "fewshot": (fewshot_spec(task, seeds, per_label, batch_size), f"fewshot-{task}"),
         "progen": (progen_spec(kind, per_label, batch_size), f"progen-{kind}"),
+        "progen-random": (
+            progen_spec(kind, per_label, batch_size, random_pool=True),
+            f"progen-random-{kind}",
+        ),
         "attrprompt": (attrprompt_spec(kind, per_label, batch_size), f"attrprompt-{kind}"),
     }
 
@@ -186,6 +191,8 @@ def run_task(task: str, args, backend, results: dict, save) -> None:
                 cells[key]["pool"] = run_name
                 print(f"  {task} {key}: acc {cells[key]['accuracy']:.4f}", flush=True)
                 save()
+    if args.skip_references:
+        return
     if "prompting" not in cells:
         spec = pool_specs(task, seeds, per_label, args.batch_size)["zerogen"][0]
         result = predict_zero_shot(backend, spec, test.texts, template=cfg["prompt"])
@@ -260,6 +267,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/recipes"))
     parser.add_argument("--markdown", type=Path, default=None)
     parser.add_argument("--table-only", action="store_true", help="print the table of results.json")
+    parser.add_argument(
+        "--skip-references", action="store_true", help="no prompting or gold rows (see --merge)"
+    )
+    parser.add_argument(
+        "--merge", type=Path, nargs="*", default=[], help="other results.json to add to the table"
+    )
     default_data = Path(os.environ.get("SYNLOOM_SHARED", ROOT.parent / "shared")) / "datasets"
     parser.add_argument("--datasets", type=Path, default=default_data)
     args = parser.parse_args()
@@ -287,7 +300,15 @@ def main() -> None:
                 print(f"[{task}] done in {time.perf_counter() - start:.0f} s", flush=True)
         finally:
             backend.close()
-    text = table(results, args.tams)
+    shown = json.loads(json.dumps(results))
+    for other in args.merge:  # results of the same benchmark run in another --out
+        extra = json.loads(other.read_text())
+        for key, value in extra.items():
+            if key in TASKS:
+                shown.setdefault(key, {"cells": {}})["cells"] |= value["cells"]
+            elif key == "pools":
+                shown.setdefault("pools", {}).update(value)
+    text = table(shown, args.tams)
     print(text)
     if args.markdown:
         args.markdown.write_text(f"Command: `{results.get('_command')}`\n{text}\n")

@@ -222,7 +222,10 @@ def test_half_precision_without_native_cpu_support_warns_and_auto_avoids_it(monk
 UNREACHABLE_HUB = textwrap.dedent(
     """
     import os
+    import time
     from huggingface_hub import constants
+
+    time.sleep = lambda seconds: None  # the hub client's 5 retries back off ~25 s in all
     from synloom.backends.local import LocalBackend
     from synloom.errors import BackendError
 
@@ -236,7 +239,7 @@ UNREACHABLE_HUB = textwrap.dedent(
 )
 
 
-@pytest.mark.slow  # huggingface_hub retries the refused connection 5 times (about 25 s asleep)
+@pytest.mark.slow  # loads the embedded model in a fresh interpreter
 def test_a_hub_id_is_not_forced_offline_and_an_unreachable_hub_is_named(tmp_path):
     env = {
         k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")

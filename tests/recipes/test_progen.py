@@ -19,6 +19,7 @@ from synloom.recipes import recipe_for
 from synloom.recipes.feedback import validation_split
 from synloom.recipes.influence import fit_head, rce_influence, rce_loss
 from synloom.spec import parse_spec
+from synloom.spec.fingerprint import data_fingerprint
 from synloom.store import RunStore, Sample, open_run
 from tests.conftest import read_jsonl
 from tests.fakes import FakeBackend
@@ -202,6 +203,29 @@ def test_feedback_rounds_draw_from_the_most_helpful_samples_and_resume_exactly(t
         run_generation(spec, crashed, backend=FakeBackend(crash_after=4))
     assert run_generation(spec, crashed, backend=FakeBackend()).complete
     assert json.dumps(dump(crashed), default=repr) == json.dumps((requests, notes), default=repr)
+
+
+def test_the_random_pool_ablation_draws_from_earlier_samples_without_a_task_model(tmp_path):
+    spec = parse_spec(progen(12, random_pool=True))
+    assert run_generation(spec, tmp_path / "run", backend=FakeBackend()).complete
+    requests, notes = dump(tmp_path / "run")
+    with RunStore(tmp_path / "run") as store:
+        accepted = {s.id: s for s in store.accepted()}
+    assert len(notes) >= 3 and notes[0]["source"] == "seeds/accepted"
+    for rnd in range(1, len(notes)):
+        note = notes[rnd]
+        assert note["source"] == "random" and "influence" not in note
+        earlier = {i for i in accepted if int(i[1:].split("-")[0]) < rnd}
+        for label, pool in note["pool"].items():
+            train = {i for i in earlier - set(note["validation"]) if accepted[i].label == label}
+            assert len(pool) == min(4, len(train)) > 0 and set(pool) <= train
+            assert all(accepted[i].label == label for i in pool)
+    # the same spec plans the same pools; the default spec's fingerprint lacks the field
+    again = tmp_path / "again"
+    assert run_generation(spec, again, backend=FakeBackend()).complete
+    assert dump(again) == (requests, notes)
+    assert "random_pool" not in data_fingerprint(parse_spec(progen(12)))["recipe"]
+    assert data_fingerprint(spec)["recipe"]["random_pool"] is True
 
 
 @pytest.mark.parametrize(

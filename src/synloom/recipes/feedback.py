@@ -84,6 +84,19 @@ def as_example(s: Sample) -> Example:
     return Example(s.id, s.label, s.text, s.text_b, s.context)
 
 
+def random_pools(
+    train: list[Sample], labels: list[str], pool_size: int, seed: int
+) -> dict[str, list[Example]]:
+    """The `random_pool` ablation: per label, `pool_size` training samples in the order of a
+    hash of (run seed, sample id), so the same run draws the same pool."""
+    pools = {}
+    for label in labels:
+        mine = [s for s in train if s.label == label]
+        mine.sort(key=lambda s: (derive_seed(seed, "progen-random-pool", s.id), s.id))
+        pools[label] = [as_example(s) for s in mine[:pool_size]]
+    return pools
+
+
 def feedback_pools(
     spec: TaskSpec, state: RoundState
 ) -> tuple[dict[str, list[Example]], dict[str, Any]]:
@@ -109,6 +122,13 @@ def feedback_pools(
         notes: dict[str, Any] = {"source": "seeds/accepted", "reason": reason}
         return pools, notes | {"pool": {label: [e.id for e in pools[label]] for label in labels}}
     train, val = split
+    if getattr(spec.recipe, "random_pool", False):
+        pools = random_pools(train, labels, pool_size, spec.seed)
+        return pools, {
+            "source": "random",
+            "pool": {label: [e.id for e in pool] for label, pool in pools.items()},
+            "validation": [s.id for s in val],
+        }
     index = {label: i for i, label in enumerate(labels)}
     X = features(train + val, spec.is_pair)
     y = np.array([index[s.label] for s in train + val])

@@ -56,6 +56,11 @@ class ProGenRecipe(PromptRecipeConfig):
     pool_size: Int = Field(
         32, ge=1, le=100_000, description="most helpful samples per label in the next pool"
     )
+    random_pool: bool = Field(
+        False,
+        description="ablation: each label's pool is pool_size training samples drawn at random"
+        " instead of the most helpful by influence (no task model is trained)",
+    )
 
     def check(self, spec: TaskSpec) -> None:
         """The prompt checks, then: the example template fills, the pool holds `k`, and the

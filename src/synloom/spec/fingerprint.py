@@ -43,6 +43,7 @@ OMITTED_WHEN_UNSET = frozenset(
     {
         "recipe.self_debias_decay",
         "recipe.contexts_column",
+        "recipe.random_pool",  # ProGen's ablation; unset: False
         "backend.revision",
         "backend.trust_remote_code",  # unset: False
     }
