@@ -115,6 +115,56 @@ def test_evaluate_takes_dataframes_and_datasets_of_real_data(fake_run, datasets_
     assert synloom.open_run(fake_run.run_dir).evaluation is None  # save=False kept nothing
 
 
+class Recorder:
+    """A `synloom.progress.Progress` that keeps the steps it was told of."""
+
+    def __init__(self) -> None:
+        self.begun: list[tuple[str, int | None]] = []
+        self.done: dict[int, int] = {}
+
+    def begin(self, description, total, unit):
+        self.begun.append((description, total))
+        return len(self.begun) - 1
+
+    def advance(self, task, n):
+        self.done[task] = self.done.get(task, 0) + n
+
+    def end(self, task):
+        pass
+
+
+def test_evaluate_keeps_a_named_evaluation_and_reports_progress(fake_run, tmp_path, datasets_dir):
+    import shutil
+
+    run_dir = shutil.copytree(fake_run.run_dir, tmp_path / "run")  # fake_run stays unevaluated
+    test = read_jsonl(datasets_dir / "sst2" / "test.jsonl", limit=60)
+    recorder = Recorder()
+    table = synloom.evaluate(run_dir, test, prompting=False, name="first", progress=recorder)
+    saved = run_dir / "evaluations" / "first.json"
+    assert table.name == "first" and saved.is_file()
+    kept = synloom.open_run(run_dir, evaluation="first").evaluation
+    assert kept is not None and kept.rows[0].accuracy == table.row("tam-synthetic").accuracy
+    assert ("evaluation", 1) in recorder.begun  # one model: tam-synthetic, seed 0
+    assert recorder.done[recorder.begun.index(("evaluation", 1))] == 1
+
+    with pytest.raises(SynloomError, match="already has an evaluation named 'first'"):
+        synloom.evaluate(run_dir, test, prompting=False, name="first")
+    again = synloom.evaluate(run_dir, test, prompting=False, name="first", replace=True)
+    assert again.name == "first" and sorted(p.name for p in saved.parent.iterdir()) == [
+        "first.json"
+    ]
+    with pytest.raises(SynloomError, match="needs save=True"):
+        synloom.evaluate(run_dir, test, prompting=False, name="other", save=False)
+    with pytest.raises(SynloomError, match="evaluation name"):
+        synloom.evaluate(run_dir, test, prompting=False, name="../escape")
+
+    recorder = Recorder()
+    kept_run = synloom.curate(run_dir, "random", keep=0.5, name="half", progress=recorder)
+    assert kept_run.curation.name == "half"
+    assert recorder.begun == [("curation step 1: random", 16)]
+    assert recorder.done == {0: 16}
+
+
 def test_evaluate_fails_on_a_bad_task_model_before_any_work(fake_run):
     with pytest.raises(SynloomError, match="unknown task model 'bert'; choose one of"):
         synloom.evaluate(fake_run, [{"text": "a", "label": "positive"}], tam="bert")
@@ -180,8 +230,11 @@ def test_score_stores_what_run_scores_reads_back(tmp_path, datasets_dir):
 
     run = synloom.generate(SPEC, out=tmp_path / "scored", backend=FakeBackend())
     reference = pd.DataFrame(read_jsonl(datasets_dir / "sst2" / "test.jsonl", limit=60))
-    scores = synloom.score(run, reference, max_model_samples=0)
-    assert scores.n_samples == 16
+    recorder = Recorder()
+    scores = synloom.score(run, reference, max_model_samples=0, progress=recorder)
+    assert scores.n_samples == 16 and scores.per_sample == {}  # no LM: no per-sample values
+    n_metrics = recorder.begun[0][1]
+    assert recorder.begun[0][0] == "quality metrics" and recorder.done[0] == n_metrics
     assert scores.settings.reference == "in-memory data (60 rows)"
     assert "distinct_n" in scores.metrics and "perplexity" in scores.skipped
     stored = synloom.open_run(run.run_dir).scores

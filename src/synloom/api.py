@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from synloom.backends.base import Backend
     from synloom.evaluate.table import EvaluationTable
     from synloom.generate import ProgressSink
+    from synloom.progress import Progress
     from synloom.spec import TaskSpec
     from synloom.store.artifacts import StoredScores
 
@@ -165,8 +166,10 @@ def evaluate(
     backend: Backend | None = None,
     curation: str | None = None,
     name: str | None = None,
+    replace: bool = False,
     test_name: str | None = None,
     save: bool = True,
+    progress: Progress | None = None,
     **options: Any,
 ) -> EvaluationTable:
     """The three-way table on real data (as `synloom evaluate`): the generator's zero-shot
@@ -175,11 +178,14 @@ def evaluate(
 
     `test` / `gold_train`: a JSONL path, a `datasets.Dataset`, a pandas DataFrame, records or
     `LabeledData`, with `text` (and `text_b`) and `label`. A run opened with a curation trains
-    on the samples it keeps. `save` stores the table in the run (`name`, else a timestamp);
-    `options`: further `EvaluationOptions` fields (`calibrate`, `prompt_template`, ...)."""
+    on the samples it keeps. `save` keeps it as `evaluations/NAME.json` (`name`, else the time;
+    taken: refused unless `replace`) and `evaluation.json`; `progress` (`synloom.progress`) gets
+    the steps; `options`: more `EvaluationOptions` fields (`calibrate`, `prompt_template`)."""
     from synloom.evaluate.options import EvaluationOptions
     from synloom.evaluate.table import evaluate_run
 
+    if name is not None and not save:  # a bad or taken name fails in evaluate_run, before work
+        raise SynloomError("name= names the kept evaluation; it needs save=True")
     run_dir, opened_with = _run_dir(run)
     evaluation_options = EvaluationOptions(
         tam=tam, strategies=tuple(strategies), seeds=tuple(seeds), prompting=prompting
@@ -199,6 +205,8 @@ def evaluate(
         curation=curation or opened_with,
         test_source=test_name,
         name=name,
+        replace_name=replace,
+        progress=progress,
     )
 
 
@@ -211,10 +219,11 @@ def score(
     backend: Backend | None = None,
     curation: str | None = None,
     save: bool = True,
+    progress: Progress | None = None,
 ) -> StoredScores:
     """The quality metrics of the run's samples (as `synloom score`), against `reference` real
-    labeled data when given (same forms as `evaluate`'s test data); stored in the run with
-    `save`, and returned as `run.scores` reads them back."""
+    labeled data (as `evaluate`'s test data); stored with `save`, returned as `run.scores` reads
+    them (`per_sample`: each LM-scored sample's perplexity, relabel margin and LM label)."""
     from synloom.quality.run_scores import DEFAULT_MAX_MODEL_SAMPLES, score_run
     from synloom.quality.stored import save_scores
     from synloom.store import RunStore
@@ -224,15 +233,16 @@ def score(
     curation = curation or opened_with
     RunStore(run_dir).close()  # a missing or foreign directory fails here, before any model
     rows = None if reference is None else _labeled(reference, "reference data").to_records()
+    if max_model_samples is None:
+        max_model_samples = DEFAULT_MAX_MODEL_SAMPLES
     result = score_run(
         run_dir,
         rows,
         reference_source=None if reference is None else _describe(reference),
-        max_model_samples=DEFAULT_MAX_MODEL_SAMPLES
-        if max_model_samples is None
-        else max_model_samples,
+        max_model_samples=max_model_samples,
         backend=backend,
         curation=curation,
+        progress=progress,
     )
     if save:
         with RunStore(run_dir, writable=True) as store:
@@ -261,10 +271,11 @@ def curate(
     seed: int | None = None,
     replace: bool = False,
     generator: Backend | None = None,
+    progress: Progress | None = None,
 ) -> Run:
     """Score, filter and reweight the run's samples (as `synloom curate`; samples never change)
     and return the run read through the curation: `samples` are the kept ones, `weights` their
-    weights. `options`: per method, e.g. `{"margin": {"threshold": 0.5}}`."""
+    weights. `options`: per method (`{"margin": {"threshold": 0.5}}`); `progress`: its steps."""
     from synloom.curate.pipeline import SizeTarget
     from synloom.curate.runner import curate_run
     from synloom.curate.settings import CurationRequest
@@ -282,6 +293,7 @@ def curate(
     request.loaded()  # bad options fail before the run is opened
     run_dir, _ = _run_dir(run)
     result = curate_run(
-        run_dir, request, seed_data_path=seed_data, replace=replace, generator=generator
-    )
+        run_dir, request, seed_data_path=seed_data, replace=replace, generator=generator,
+        progress=progress,
+    )  # fmt: skip
     return open_run(run_dir, curation=result.name)

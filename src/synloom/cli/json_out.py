@@ -121,8 +121,9 @@ def _evaluations(run_dir: Path) -> list[dict[str, Any]]:
 def score_data(
     run_dir: Path, result: dict[str, Any], curation: str | None, n_rows: int
 ) -> dict[str, Any]:
-    """What `synloom score` stored, without the plot data (the report reads that from the
-    store): every metric's full result, a headline row per metric, skips and settings."""
+    """What `synloom score` stored, without the plot data and the per-sample values (the report
+    reads both from the store; `per_sample` gives each column's number of scored samples): every
+    metric's full result, a headline row per metric, skips and settings."""
     from synloom.quality.summary import summarize
     from synloom.store import STORE_FILE
 
@@ -147,5 +148,6 @@ def score_data(
         "skipped": result["skipped"],
         "timings_s": result["timings_s"],
         "settings": result["settings"],
+        "per_sample": {c: len(v) for c, v in (result.get("per_sample") or {}).items()},
         "saved": {"path": str(Path(run_dir) / STORE_FILE), "metric_rows": n_rows},
     }

@@ -75,6 +75,12 @@ def score(
             text(row.note if row.skipped else row.details, style=style),
         )
     console.print(table)
+    kept = {c: len(v) for c, v in (result.get("per_sample") or {}).items() if v}
+    if kept:
+        say(
+            "kept per-sample values (the report's sample explorer sorts by them): ",
+            ", ".join(f"{c} of {n} samples" for c, n in kept.items()),
+        )
     say(
         f"saved {n_rows} metric rows to ",
         text(Path(run_dir) / STORE_FILE, multiline=False),

@@ -73,6 +73,8 @@ class ScoringInputs:
     mauve_max_samples: int = 2000
     seed: int = 0
     record: Callable[[str, dict, float], None] | None = None
+    # column -> sample index -> value: what a metric keeps per sample (`keep_per_sample`)
+    per_sample: dict[str, dict[int, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         import numpy as np
@@ -114,6 +116,15 @@ class ScoringInputs:
             "attributes": NO_ATTRIBUTES,
         }
         return None if present else reasons[base]
+
+    def keep_per_sample(self, column: str, values: Sequence[Any]) -> None:
+        """Keep one value per LM-scored sample (`model_idx` order) as `column`; `score_dataset`
+        returns them under `per_sample`, so a run's scores say which sample got which."""
+        if len(values) != len(self.model_idx):
+            raise SynloomError(
+                f"{column}: got {len(values)} per-sample values for {len(self.model_idx)} samples"
+            )
+        self.per_sample[column] = {int(i): v for i, v in zip(self.model_idx, values, strict=True)}
 
     def prepare(self, needs: Sequence[str]) -> None:
         """Compute the lazy inputs among `needs` now (so a metric's timing excludes them)."""

@@ -3,7 +3,9 @@
 Reads the run (samples and the spec kept in its manifest), builds the scorer from the spec's
 backend (perplexity and relabel agreement need `Backend.score`), calls `score_dataset`, and adds
 the plot data a report needs (length counts, a 2-D embedding map) from the same embeddings.
-Returns the result; `synloom.quality.stored.save_scores` writes it to the run's store.
+Returns the result; `synloom.quality.stored.save_scores` writes it to the run's store. The LM
+metrics' per-sample values (`perplexity`, `relabel_margin`, `relabel_label` of the at most
+`max_model_samples` samples they scored) come as `per_sample`: column -> sample id -> value.
 
 For sentence-pair runs the scored text is the generated second sentence (`text_b`; the first is
 a given context), for the samples, the seed examples and the reference rows alike.
@@ -41,6 +43,7 @@ class RunTexts:
     seed_texts: list[str]
     is_pair: bool
     attributes: list[dict[str, str]] | None = None  # per sample, its meta["attributes"]
+    ids: tuple[str, ...] = ()  # per sample, its id
 
     @property
     def verbalizers(self) -> dict[str, list[str]]:
@@ -67,6 +70,7 @@ def read_run_texts(run_dir: str | Path, curation: str | None = None) -> RunTexts
         seed_texts=[(e.text_b or e.text) if is_pair else e.text for e in spec.seed_examples],
         is_pair=is_pair,
         attributes=[dict(s.meta.get("attributes") or {}) for s in run.samples],
+        ids=tuple(s.id for s in run.samples),
     )
 
 
@@ -143,6 +147,7 @@ def _score_run(
     finally:
         if handle is not None:
             handle.close()
+    result["per_sample"] = _by_sample_id(result.pop("per_sample", {}), run.ids)
     for name in LM_METRICS:
         if why_not and name in result["skipped"]:
             result["skipped"][name] = why_not
@@ -181,6 +186,14 @@ def _score_run(
     }
     result["settings"]["max_model_samples"] = max_model_samples
     return result
+
+
+def _by_sample_id(per_sample: dict[str, dict[str, list]], ids: Sequence[str]) -> dict:
+    """`score_dataset`'s per-sample columns (sample indices -> values) keyed by sample id."""
+    return {
+        column: {ids[i]: v for i, v in zip(kept["index"], kept["values"], strict=True)}
+        for column, kept in per_sample.items()
+    }
 
 
 def _reference_rows(rows: Sequence[Mapping[str, Any]], is_pair: bool) -> list[dict[str, str]]:

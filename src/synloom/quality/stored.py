@@ -2,8 +2,9 @@
 
 Rows: each metric under its suite name (`distinct_n`, `mauve`, ...), and `score:settings`
 (options, sizes, which metric rows belong to the latest scoring), `score:skipped` (name -> why),
-`score:timings_s`, `score:plot_data` (length counts and the 2-D embedding map the report draws)
-and `score:schema_version`. A rescoring rewrites them in one transaction; metric rows a later
+`score:timings_s`, `score:plot_data` (length counts and the 2-D embedding map the report draws),
+`score:per_sample` (the LM metrics' values per scored sample id: the report's sample explorer
+sorts by them) and `score:schema_version`. A rescoring rewrites them in one transaction; metric rows a later
 scoring did not produce stay in the table but are not listed in its settings, so `load_scores`
 ignores them. The typed form, shared with the report, is `synloom.store.artifacts.StoredScores`.
 

@@ -1,7 +1,9 @@
 """Score a synthetic dataset with every registered metric whose inputs are available.
 
 What `synloom score` calls. Returns a JSON-serialisable dict: `metrics` (name -> result),
-`skipped` (name -> why), `timings_s` (name -> seconds) and `settings`. The shared inputs
+`skipped` (name -> why), `timings_s` (name -> seconds), `settings` and, when a metric kept values
+per sample (perplexity, relabel margin and label of the LM-scored samples), `per_sample` (column
+-> {"index": sample indices, "values": one value each}). The shared inputs
 (`synloom.quality.inputs`: tokens, embeddings, the reference split) are computed once; the
 embeddings (MiniLM by default) appear as the bookkeeping entries `embed` / `embed_reference`.
 Model-based metrics (perplexity, relabel agreement) run on at most `max_model_samples` seeded
@@ -81,6 +83,11 @@ def score_dataset(
             with step(metric.name):  # the embeddings and LM scoring it needs show inside
                 _run_metric(metric, inputs, out, record)
             progress.advance()
+    if inputs.per_sample:
+        out["per_sample"] = {
+            column: {"index": list(values), "values": [_jsonable(v) for v in values.values()]}
+            for column, values in inputs.per_sample.items()
+        }
     return out
 
 

@@ -83,6 +83,6 @@ def collect_report_data(
         else None,
         pool=run.pool,
         details=read_run_details(
-            run.run_dir, {s.id: s.text_b or s.text for s in run.pool}, curation
+            run.run_dir, {s.id: s.text_b or s.text for s in run.pool}, curation, scores
         ),
     )

@@ -1,6 +1,8 @@
 """The report's sample explorer: a table of the accepted samples (the kept and dropped ones of a
-curation) with their label, length and per-sample scores, filtered by label and words and sorted
-by any number column by the page's one inline script (`explorer.js`).
+curation) with their label, length and per-sample scores (`synloom score`'s perplexity, relabel
+margin and LM label of the samples its LM scored; each curation method's score), filtered by
+label and words and sorted by any number column by the page's one inline script (`explorer.js`).
+Rows without a score show "—" and sort last either way.
 
 Rows are HTML in the page, so they show without the script, and every text is escaped. At most
 `MAX_ROWS` rows are embedded, taken round-robin over the labels in plan order so every label is
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 from synloom.quality.summary import format_number
 from synloom.quality.tokens import word_count
 from synloom.report.fragments import Section, missing_note
+from synloom.report.run_details import SCORE_SOURCE
 
 if TYPE_CHECKING:
     from synloom.report.data import ReportData
@@ -78,7 +81,7 @@ def _decision_cell(d: Decision | None) -> str:
     return f'<td class="decision {head.split()[0]}">{escape(head)}{why}</td>'
 
 
-def _header(columns: tuple[ScoreColumn, ...], curated: bool) -> str:
+def _header(columns: tuple[ScoreColumn, ...], curated: bool, lm_labels: bool) -> str:
     def button(key: str, title: str, tip: str) -> str:
         return (
             f'<th class="num"><button type="button" data-key="{key}" title="{escape(tip)}">'
@@ -91,8 +94,11 @@ def _header(columns: tuple[ScoreColumn, ...], curated: bool) -> str:
     cells.append("<th>text</th>")
     cells.append(button("words", "words", "whitespace-separated words of the generated text"))
     for k, col in enumerate(columns):
-        tip = f"{col.description}; {col.better} is better; stored by curation {col.curation}"
+        tip = f"{col.description}; {col.better} is better; stored by {col.source}"
         cells.append(button(f"s{k}", col.title, tip.lstrip("; ")))
+    if lm_labels:
+        tip = "the label the scoring LM gives the text (its best verbalizer; synloom score)"
+        cells.append(f'<th title="{escape(tip)}">LM label</th>')
     return "<tr>" + "".join(cells) + "</tr>"
 
 
@@ -113,6 +119,8 @@ def _row(i: int, sample: Sample, columns, data: ReportData) -> str:
         attrs.append(f'data-s{k}="{_number(value)}"')
         shown = "—" if value is None or math.isnan(value) else format_number(value)
         cells.append(f'<td class="num">{escape(shown)}</td>')
+    if data.details.lm_labels:
+        cells.append(f"<td>{escape(data.details.lm_labels.get(sample.id, '—'))}</td>")
     return f"<tr {' '.join(attrs)}>{''.join(cells)}</tr>"
 
 
@@ -140,11 +148,18 @@ def explorer_section(data: ReportData) -> Section:
     else:
         intro = f"All {format_number(len(pool))} {what} of the run."
     scored = (
-        "Per-sample scores: " + ", ".join(f"{c.title} ({c.curation})" for c in columns) + "."
+        "Per-sample scores: " + "; ".join(f"{c.title} from {c.source}" for c in columns) + "."
         if columns
-        else "No per-sample scores are stored: synloom curate stores them (e.g. --method"
-        " likelihood, margin), the explorer then sorts by them."
+        else "No per-sample scores are stored: synloom score keeps the perplexity and relabel"
+        " margin of the samples its LM scores, synloom curate its methods' scores (e.g. --method"
+        " likelihood, margin); the explorer then sorts by them."
     )
+    if any(c.source == SCORE_SOURCE for c in columns):
+        n = len(next(c for c in columns if c.source == SCORE_SOURCE).values)
+        scored += (
+            f" synloom score kept them for {format_number(n)} samples (at most"
+            " --max-model-samples); the others show —."
+        )
     how = "Filter by label and words (all must occur), click a column to sort (again: reverse)."
     controls = (
         '<div class="ex-controls" hidden>'
@@ -155,7 +170,8 @@ def explorer_section(data: ReportData) -> Section:
     rows = "".join(_row(i, pool[i], columns, data) for i in shown)
     table = (
         f'<div class="ex-wrap"><table class="explorer"><thead>'
-        f"{_header(columns, data.curation is not None)}</thead><tbody>{rows}</tbody></table></div>"
+        f"{_header(columns, data.curation is not None, bool(data.details.lm_labels))}</thead>"
+        f"<tbody>{rows}</tbody></table></div>"
     )
     html = (
         f'<p class="note">{escape(intro)} {escape(scored)} {escape(how)}</p>'

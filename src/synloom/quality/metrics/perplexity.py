@@ -7,7 +7,8 @@ evaluate's `mean_perplexity`), their `median`, and `corpus` = exp(total NLL / to
 Lower = more predictable text for the reference LM; compare only under the same LM and tokenizer.
 Samples longer than `max_tokens` tokens are scored on their first `max_tokens` tokens when the
 scorer's backend can tokenize; `n_truncated` counts them. The backend bounds each forward pass by
-tokens, so long samples cost time, not unbounded memory.
+tokens, so long samples cost time, not unbounded memory. Each scored sample's perplexity is kept
+apart from the summary (the per-sample column `perplexity` of `score_dataset`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,17 @@ def score_perplexity(
     has nothing to condition on). Texts over `max_tokens` are cut (None: never) when `score` is
     a bound method of a backend with `truncate_texts`, and counted in the result.
     """
+    return _scored(score, texts, prompt, batch_size, max_tokens)[0]
+
+
+def _scored(
+    score: ScoreFn,
+    texts: Sequence[str],
+    prompt: str = DEFAULT_PROMPT,
+    batch_size: int = 64,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
+) -> tuple[PerplexityResult, list[np.ndarray]]:
+    """`score_perplexity`'s result and the token log-probs it summarises, one array per text."""
     from dataclasses import replace
 
     texts = list(texts)
@@ -113,15 +125,18 @@ def score_perplexity(
         texts, cut = truncate(texts, max_tokens)
     logprobs = score_in_batches(score, [prompt] * len(texts), texts, batch_size, "perplexity (LM)")
     result = perplexity(logprobs)
-    if cut is None:
-        return result
-    return replace(result, n_truncated=cut.n_truncated, max_tokens=cut.max_tokens)
+    if cut is not None:
+        result = replace(result, n_truncated=cut.n_truncated, max_tokens=cut.max_tokens)
+    return result, logprobs
 
 
 def _compute(inputs: ScoringInputs) -> dict:
-    """Perplexity of the LM-scored subsample, with its size (`n_scored`)."""
+    """Perplexity of the LM-scored subsample, with its size (`n_scored`); each scored sample's
+    perplexity is kept as the per-sample column `perplexity`."""
     texts = inputs.model_texts
-    return asdict(score_perplexity(inputs.scorer, texts)) | {"n_scored": len(texts)}
+    result, logprobs = _scored(inputs.scorer, texts)
+    inputs.keep_per_sample("perplexity", sample_perplexities(logprobs).tolist())
+    return asdict(result) | {"n_scored": len(texts)}
 
 
 METRIC = Metric("perplexity", METRICS, needs=("scorer",), compute=_compute)

@@ -5,7 +5,9 @@ Classification and Natural Language Inference", EACL 2021; used to check generat
 e.g. Ye et al. (ZeroGen, EMNLP 2022) and Gao et al. (SunGen, ICLR 2023). For sample x and label
 y the score is log P(" " + verbalizer_y | template(x)), summed over the verbalizer's tokens
 (log-sum-exp over a label's verbalizers). Optional contextual calibration (Zhao et al.,
-"Calibrate Before Use", ICML 2021) subtracts the scores of a content-free input.
+"Calibrate Before Use", ICML 2021) subtracts the scores of a content-free input. Per scored
+sample, the LM's label and the margin (own label's score minus the best other's) are kept apart
+from the summary (the per-sample columns `relabel_label` and `relabel_margin`).
 """
 
 from __future__ import annotations
@@ -104,18 +106,36 @@ def verbalizer_scores(
     return out
 
 
+def relabel_margins(
+    labels: Sequence[str], label_scores: np.ndarray, label_names: Sequence[str]
+) -> np.ndarray:
+    """Per sample: the score of its own label minus the best other label's (log-prob units; < 0
+    means the LM prefers another label). One label only: +inf (nothing to confuse it with)."""
+    import numpy as np
+
+    scores = np.asarray(label_scores, dtype=np.float64)
+    own_k = np.array([list(label_names).index(label) for label in labels], dtype=np.int64)
+    rows = np.arange(len(labels))
+    own = scores[rows, own_k]
+    others = scores.copy()
+    others[rows, own_k] = -np.inf
+    return own - others.max(axis=1)
+
+
 def _skip(inputs: ScoringInputs) -> str | None:
     missing = set(inputs.model_labels) - set(inputs.verbalizers or {})
     return f"labels without verbalizers: {sorted(missing)}" if missing else None
 
 
 def _compute(inputs: ScoringInputs) -> dict:
-    """Agreement on the LM-scored subsample (`n_scored`), without the per-sample judgements."""
+    """Agreement on the LM-scored subsample (`n_scored`); the per-sample judgements are kept
+    apart, as the per-sample columns `relabel_label` and `relabel_margin`."""
     texts, labels, names = inputs.model_texts, inputs.model_labels, list(inputs.verbalizers or {})
     template = inputs.relabel_template or DEFAULT_TEMPLATE
     scores = verbalizer_scores(inputs.scorer, texts, inputs.verbalizers, template)
     result = asdict(relabel_agreement(labels, scores, names))
-    result.pop("judged", None)
+    inputs.keep_per_sample("relabel_label", result.pop("judged"))
+    inputs.keep_per_sample("relabel_margin", relabel_margins(labels, scores, names).tolist())
     return result | {"n_scored": len(texts)}
 
 

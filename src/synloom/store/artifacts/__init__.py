@@ -29,6 +29,7 @@ from synloom.store.artifacts.evaluations import (
 )
 from synloom.store.artifacts.manifest import BudgetStep, Manifest, SpecOutline
 from synloom.store.artifacts.scores import (
+    PER_SAMPLE,
     PLOT_DATA,
     SCORES_SCHEMA,
     SCORES_VERSION,
@@ -45,6 +46,7 @@ __all__ = [
     "EVALUATIONS_DIR",
     "EVALUATION_FILE",
     "EVALUATION_VERSION",
+    "PER_SAMPLE",
     "PLOT_DATA",
     "SCORES_SCHEMA",
     "SCORES_VERSION",

@@ -16,6 +16,7 @@ SETTINGS = "score:settings"
 SKIPPED = "score:skipped"
 TIMINGS = "score:timings_s"
 PLOT_DATA = "score:plot_data"
+PER_SAMPLE = "score:per_sample"  # absent in runs scored before it existed: no per-sample values
 SCORES_SCHEMA = "score:schema_version"  # absent in runs scored before it existed: version 1
 
 
@@ -47,7 +48,11 @@ class PlotData(Artifact):
 
 
 class StoredScores(Artifact):
-    """The latest scoring of a run (`synloom score`), in `score_run`'s shape."""
+    """The latest scoring of a run (`synloom score`), in `score_run`'s shape.
+
+    `per_sample`: column (`perplexity`, `relabel_margin`, `relabel_label`) -> sample id -> value,
+    for the samples the LM metrics scored (at most `settings.max_model_samples`; the others have
+    none); a value is None where it was undefined. `sample_values(column)` reads one column."""
 
     schema_version: Int = SCORES_VERSION
     n_samples: Int | None = None
@@ -56,6 +61,11 @@ class StoredScores(Artifact):
     timings_s: dict[str, Any] = Field(default_factory=dict)
     settings: ScoreSettings = Field(default_factory=ScoreSettings)
     plot_data: PlotData = Field(default_factory=PlotData)
+    per_sample: dict[str, dict[str, float | str | None]] = Field(default_factory=dict)
+
+    def sample_values(self, column: str) -> dict[str, float | str | None]:
+        """Sample id -> value of one per-sample column ({} when the scoring kept none)."""
+        return dict(self.per_sample.get(column, {}))
 
     @classmethod
     def from_result(cls, result: dict[str, Any]) -> StoredScores:
@@ -63,7 +73,8 @@ class StoredScores(Artifact):
         settings = dict(result.get("settings", {}))
         settings["n_samples"] = result.get("n_samples")
         settings["metrics"] = list(result["metrics"])
-        data = {k: result[k] for k in ("skipped", "timings_s", "plot_data") if k in result}
+        keys = ("skipped", "timings_s", "plot_data", "per_sample")
+        data = {k: result[k] for k in keys if k in result}
         data |= {"n_samples": result.get("n_samples"), "metrics": result["metrics"]}
         return validated(cls, data | {"settings": settings}, "the scores to store")
 
@@ -83,6 +94,7 @@ class StoredScores(Artifact):
             "timings_s": rows.get(TIMINGS, {}),
             "settings": settings,
             "plot_data": rows.get(PLOT_DATA, {}),
+            "per_sample": rows.get(PER_SAMPLE, {}),
         }
         return validated(cls, data, where)
 
@@ -93,12 +105,14 @@ class StoredScores(Artifact):
             SKIPPED: self.skipped,
             TIMINGS: self.timings_s,
             PLOT_DATA: self.plot_data.model_dump(exclude_unset=True),
+            PER_SAMPLE: self.per_sample,  # always written: a rescoring replaces the last one's
             SCORES_SCHEMA: self.schema_version,
         }
 
     def result(self) -> dict[str, Any]:
-        """`score_run`'s dict shape, as the stored rows hold it."""
-        return {
+        """`score_run`'s dict shape, as the stored rows hold it (`per_sample` only when the
+        scoring kept per-sample values)."""
+        out = {
             "n_samples": self.n_samples,
             "metrics": dict(self.metrics),
             "skipped": dict(self.skipped),
@@ -106,3 +120,6 @@ class StoredScores(Artifact):
             "settings": self.settings.model_dump(exclude_unset=True),
             "plot_data": self.plot_data.model_dump(exclude_unset=True),
         }
+        if self.per_sample:
+            out["per_sample"] = {c: dict(v) for c, v in self.per_sample.items()}
+        return out
