@@ -26,7 +26,16 @@ import sys
 import time
 from pathlib import Path
 
-from downstream import TASKS, draw_seeds, fewshot_spec, generate, score_tam, zerogen_spec
+from downstream import (
+    TASKS,
+    add_table_args,
+    draw_seeds,
+    fewshot_spec,
+    generate,
+    open_results,
+    score_tam,
+    zerogen_spec,
+)
 from synloom.backends.local import LocalBackend
 from synloom.curate.pipeline import SizeTarget
 from synloom.curate.runner import curate_run
@@ -204,31 +213,13 @@ def main() -> None:
     parser.add_argument("--trec-per-label", type=int, default=200, help="pool per label, TREC")
     parser.add_argument("--seeds-per-label", type=int, default=8)
     parser.add_argument("--methods", default=",".join(SINGLE))
-    parser.add_argument("--tams", default="embed-lr")
-    parser.add_argument("--train-seeds", default="0,1,2")
-    parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"])
-    parser.add_argument("--out", type=Path, default=Path("runs/curation"))
-    parser.add_argument("--markdown", type=Path, default=None)
-    parser.add_argument("--table-only", action="store_true", help="print the table of results.json")
     parser.add_argument("--rows", default="", help="evaluate only these rows (e.g. full,margin)")
-    parser.add_argument(
-        "--merge", type=Path, nargs="*", default=[], help="other results.json to add to the table"
-    )
-    default_data = Path(os.environ.get("SYNLOOM_SHARED", ROOT.parent / "shared")) / "datasets"
-    parser.add_argument("--datasets", type=Path, default=default_data)
+    add_table_args(parser, "runs/curation")
     args = parser.parse_args()
-    args.tams = [t for t in args.tams.split(",") if t]
+    results, save = open_results(args)
     args.methods = [m for m in args.methods.split(",") if m]
-    args.train_seeds = [int(s) for s in args.train_seeds.split(",") if s]
     args.rows = [r for r in args.rows.split(",") if r]
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-
-    def save() -> None:
-        path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
     if not args.table_only:
         memoize_embeddings()

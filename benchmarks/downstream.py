@@ -31,6 +31,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from downstream_table import combine, markdown, merge_cells, seed_scores
@@ -89,6 +90,40 @@ def draw_seeds(train: LabeledData, per_label: int, min_words: int = 4) -> list[d
         ]
         seeds += [{"label": label, "text": t} for t in rng.sample(sorted(pool), per_label)]
     return seeds
+
+
+def default_datasets() -> Path:
+    """$SYNLOOM_SHARED/datasets, else ../shared/datasets beside the checkout."""
+    return Path(os.environ.get("SYNLOOM_SHARED", ROOT.parent / "shared")) / "datasets"
+
+
+def add_table_args(parser, out: str) -> None:
+    """The options every resumable table benchmark shares (curation.py, recipes.py)."""
+    parser.add_argument("--tams", default="embed-lr")
+    parser.add_argument("--train-seeds", default="0,1,2")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"])
+    parser.add_argument("--out", type=Path, default=Path(out))
+    parser.add_argument("--markdown", type=Path, default=None)
+    parser.add_argument("--table-only", action="store_true", help="print the table of results.json")
+    parser.add_argument(
+        "--merge", type=Path, nargs="*", default=[], help="other results.json to add to the table"
+    )
+    parser.add_argument("--datasets", type=Path, default=default_datasets())
+
+
+def open_results(args) -> tuple[dict, Callable[[], None]]:
+    """Parse the shared list options in place; results.json of `args.out` and its saver."""
+    args.tams = [t for t in args.tams.split(",") if t]
+    args.train_seeds = [int(s) for s in args.train_seeds.split(",") if s]
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+
+    def save() -> None:
+        path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+    return results, save
 
 
 def zerogen_spec(kind: str, per_label: int, batch_size: int):
@@ -248,8 +283,7 @@ def main() -> None:
         nargs="+",
         help="run nothing: join these results.json files (e.g. runs with different --train-seeds)",
     )
-    default_data = Path(os.environ.get("SYNLOOM_SHARED", ROOT.parent / "shared")) / "datasets"
-    parser.add_argument("--datasets", type=Path, default=default_data)
+    parser.add_argument("--datasets", type=Path, default=default_datasets())
     args = parser.parse_args()
     if args.combine:
         results = combine([json.loads(p.read_text()) for p in args.combine])

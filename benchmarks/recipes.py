@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import statistics
 import sys
@@ -40,9 +39,11 @@ from downstream import (
     ROOT,
     TASKS,
     TREC_PROMPT,
+    add_table_args,
     draw_seeds,
     fewshot_spec,
     generate,
+    open_results,
     score_tam,
     zerogen_spec,
 )
@@ -259,33 +260,15 @@ def main() -> None:
     parser.add_argument("--trec-per-label", type=int, default=100)
     parser.add_argument("--seeds-per-label", type=int, default=8)
     parser.add_argument("--reference-per-label", type=int, default=500, help="oracle training")
-    parser.add_argument("--tams", default="embed-lr")
     parser.add_argument("--gold-tams", default="embed-lr", help="on the real training split")
-    parser.add_argument("--train-seeds", default="0,1,2")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"])
-    parser.add_argument("--out", type=Path, default=Path("runs/recipes"))
-    parser.add_argument("--markdown", type=Path, default=None)
-    parser.add_argument("--table-only", action="store_true", help="print the table of results.json")
     parser.add_argument(
         "--skip-references", action="store_true", help="no prompting or gold rows (see --merge)"
     )
-    parser.add_argument(
-        "--merge", type=Path, nargs="*", default=[], help="other results.json to add to the table"
-    )
-    default_data = Path(os.environ.get("SYNLOOM_SHARED", ROOT.parent / "shared")) / "datasets"
-    parser.add_argument("--datasets", type=Path, default=default_data)
+    add_table_args(parser, "runs/recipes")
     args = parser.parse_args()
-    args.tams = [t for t in args.tams.split(",") if t]
+    results, save = open_results(args)
     args.gold_tams = [t for t in args.gold_tams.split(",") if t]
     args.recipes = [r for r in args.recipes.split(",") if r]
-    args.train_seeds = [int(s) for s in args.train_seeds.split(",") if s]
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-
-    def save() -> None:
-        path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
     if not args.table_only:
         results["_command"] = " ".join(["python", "benchmarks/recipes.py", *sys.argv[1:]])
