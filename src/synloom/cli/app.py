@@ -112,8 +112,15 @@ def _root(
     output.set_verbose(verbose)
 
 
+def _summary(command) -> str | None:
+    """The first paragraph of a command's docstring on one line: the command list shows it, and
+    rich would otherwise keep the docstring's own line breaks there."""
+    doc = (command.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(doc.split()) or None
+
+
 for _command in COMMANDS:
-    app.command()(_command)
+    app.command(short_help=_summary(_command))(_command)
 
 
 def _command(args: list[str]) -> str | None:
