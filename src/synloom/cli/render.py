@@ -28,10 +28,13 @@ def counts_table(title: str, counts: dict, key: str = "label", value: str = "cou
 
 
 def print_summary(summary) -> None:
-    c = summary.counts
+    from synloom.generate.finalize import with_surplus
+
+    c = with_surplus(summary.counts, summary.rejection_reasons)
+    surplus = f" {c['surplus']} surplus (over budget)," if c["surplus"] else ""
     say(
         text(summary.run_dir, multiline=False, style="bold"),
-        f": {c['accepted']} accepted, {c['rejected']} rejected,"
+        f": {c['accepted']} accepted,{surplus} {c['rejected']} rejected,"
         f" {c['failed']} failed, {c['unfinished']} unfinished of {c['planned']} planned requests",
     )
     console.print(counts_table("accepted per label", summary.label_counts))

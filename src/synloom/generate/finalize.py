@@ -69,3 +69,11 @@ def finalize_round(spec: TaskSpec, store: RunStore, stage: StagePlan, rnd: int) 
             per_label[label] = per_label.get(label, 0) + 1
             store.accept(req_id)
         store.finalize_round(stage.name, rnd)
+
+
+def with_surplus(counts: dict[str, int], reasons: dict[str, int]) -> dict[str, int]:
+    """The store's request counts with `over_budget` outputs (valid samples past a label's
+    budget, not failures) moved out of `rejected` into `surplus`: accepted + surplus + rejected +
+    failed + unfinished = planned. The generate summary and the report count the same way."""
+    surplus = reasons.get(FinalizeReason.OVER_BUDGET.value, 0)
+    return dict(counts) | {"surplus": surplus, "rejected": counts.get("rejected", 0) - surplus}

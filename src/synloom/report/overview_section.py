@@ -8,7 +8,7 @@ import time
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from synloom.generate.finalize import FinalizeReason
+from synloom.generate.finalize import FinalizeReason, with_surplus
 from synloom.quality.summary import format_number
 from synloom.report.fragments import Section, format_time
 
@@ -25,11 +25,7 @@ TILE_NOTES = {
 }
 
 
-def tile_counts(counts: dict[str, int], reasons: dict[str, int]) -> dict[str, int]:
-    """The store's counts with `over_budget` outputs moved out of `rejected` into `surplus`:
-    accepted + surplus + rejected + failed + unfinished = planned."""
-    surplus = reasons.get(SURPLUS, 0)
-    return dict(counts) | {"surplus": surplus, "rejected": counts.get("rejected", 0) - surplus}
+tile_counts = with_surplus  # the names the report's sections use
 
 
 def model_id(backend: dict[str, Any]) -> str:
