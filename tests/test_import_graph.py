@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"recipes"},
     {"generate"},
     {"quality"},
-    {"train"},
+    {"train", "adapt"},
     {"curate"},
     {"evaluate"},
     {"report"},

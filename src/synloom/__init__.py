@@ -16,12 +16,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 __version__ = "0.1.0"
 
 # The Python API (`synloom.api`, docs/python-api.md), loaded on first use so that `import synloom`
-# (and `synloom --help`) stays light. `generate`, `evaluate` and `curate` are also the names of
+# (and `synloom --help`) stays light. `generate`, `evaluate`, `curate` and `adapt` are also the names of
 # subpackages: those subpackages are callable modules, calling the API function of their name
 # (`synloom.generate(spec, out=...)`), and stay the packages they are for every other use
 # (`synloom.generate.run_generation`, `import synloom.generate.engine`).
-API = ("load_spec", "generate", "open_run", "evaluate", "score", "curate", "Run")
-CALLABLE_SUBPACKAGES = frozenset({"generate", "evaluate", "curate"})
+API = ("load_spec", "generate", "open_run", "evaluate", "score", "curate", "adapt", "Run")
+CALLABLE_SUBPACKAGES = frozenset({"generate", "evaluate", "curate", "adapt"})
 
 __all__ = ["__version__", *API]
 

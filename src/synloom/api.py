@@ -26,6 +26,7 @@ from synloom.errors import SynloomError
 from synloom.store import Run, open_run
 
 if TYPE_CHECKING:
+    from synloom.adapt.run import AdaptResult
     from synloom.backends.base import Backend
     from synloom.evaluate.table import EvaluationTable
     from synloom.generate import ProgressSink
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from synloom.spec import TaskSpec
     from synloom.store.artifacts import StoredScores
 
-__all__ = ["Run", "curate", "evaluate", "generate", "load_spec", "open_run", "score"]
+__all__ = ["Run", "adapt", "curate", "evaluate", "generate", "load_spec", "open_run", "score"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -297,3 +298,35 @@ def curate(
         progress=progress,
     )  # fmt: skip
     return open_run(run_dir, curation=result.name)
+
+
+@_extras
+def adapt(
+    spec: TaskSpec | Mapping[str, Any] | str | Path,
+    out: str | Path,
+    method: str,
+    *,
+    unlabeled: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> AdaptResult:
+    """Train an adapter of the spec's local generator on its seed examples (as `synloom adapt`)
+    into `out`, or resume it, or find it done; generate through it with the spec's
+    `backend.adapter` set to `out`. `settings`: the other `AdaptSettings` fields (epochs,
+    learning_rate, batch_size, lora_rank, virtual_tokens, seed, ...); `unlabeled`: in-domain
+    texts trained on as plain language-model targets. The result's `meta` is the directory's
+    `synloom_adapter.json` (settings, base model, loss curve)."""
+    from pydantic import ValidationError
+
+    from synloom.adapt.run import adapt as run_adapt
+    from synloom.adapt.settings import AdaptSettings
+    from synloom.errors import SpecError
+    from synloom.progress import reporting
+    from synloom.spec.io import format_validation_error
+
+    try:
+        chosen = AdaptSettings(method=method, **settings)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(exc, "adapt settings")) from None
+    with reporting(progress):
+        return run_adapt(load_spec(spec), out, chosen, unlabeled=list(unlabeled or []) or None)

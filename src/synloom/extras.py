@@ -24,6 +24,7 @@ _QUALITY = (
 )
 EXTRAS: dict[str, tuple[str, ...]] = {
     "local": ("torch", "transformers", "gguf", "accelerate"),
+    "adapt": ("torch", "transformers", "gguf", "accelerate", "peft"),
     "quality": _QUALITY,
     "train": (*_QUALITY, "datasets", "pyarrow", "pandas", "huggingface_hub"),
 }

@@ -45,6 +45,13 @@ class Step:
         if self._sink is not None and n:
             self._sink.advance(self._task, n)
 
+    def note(self, text: str) -> None:
+        """Show `text` beside the step (the running loss of a training), where the sink can:
+        one with a `note(task, text)` method."""
+        show = getattr(self._sink, "note", None)
+        if show is not None:
+            show(self._task, text)
+
 
 @contextmanager
 def reporting(progress: Progress | None) -> Iterator[None]:

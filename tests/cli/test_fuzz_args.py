@@ -21,7 +21,7 @@ from synloom.cli.app import run
 from tests.cli.conftest import tree_snapshot
 
 COMMANDS = [
-    "generate", "inspect", "export", "evaluate", "score", "report", "quickstart",
+    "generate", "inspect", "export", "evaluate", "score", "report", "quickstart", "adapt",
     "inspct", "generat", "",
 ]  # fmt: skip
 OPTIONS = [
@@ -29,11 +29,12 @@ OPTIONS = [
     "--model", "--allow-outside-paths", "--show", "--format", "-f", "--test", "--gold-train",
     "--tam", "--strategies", "--seeds", "--prompting", "--no-prompting", "--calibrate",
     "--prompt", "--reference", "--max-model-samples", "--test-size", "--help", "-h",
-    "--version", "-V", "--bogus", "-x", "--",
+    "--version", "-V", "--bogus", "-x", "--", "--method", "-m", "--epochs", "--unlabeled",
+    "--adapter",
 ]  # fmt: skip
 VALUES = [
     "abc", "0", "-1", "-5", "1.5", "1e12", "99999999999999999999", "", " ", "jsonl", "parquet",
-    "hf", "csv", "tfidf", "embed-lr", "finetune", "rce", "0,1", ",", "openai", "local",
+    "hf", "csv", "lora", "fewgen", "tfidf", "embed-lr", "finetune", "rce", "0,1", ",", "openai", "local",
     "embedded", "http://127.0.0.1:9/v1", "spec.yaml", "afile", "norun", "norun/x.jsonl",
     "nodir/x.html", "afile/sub", "/", ".", "[/INST]", "[bold]x", "\x1b[2J", "run.sqlite",
 ]  # fmt: skip
@@ -83,6 +84,7 @@ def _invoke(argv: list[str]) -> tuple[int, str, str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("synloom.generate.run_generation", _refuse)
         mp.setattr("synloom.backends.local.LocalBackend.__init__", _refuse)
+        mp.setattr("synloom.adapt.run.load_base", _refuse)
         mp.delenv("SYNLOOM_DEBUG", raising=False)
         with redirect_stdout(out), redirect_stderr(err):
             try:

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 class GenerationParams:
     """Decoding settings of a round. `self_debias_decay` (λ) asks for self-debiasing
     (`synloom.backends.self_debias`, local backend only); `counter_prompts[i]` are then prompt
-    i's other-label prompts, filled per batch from the requests (never stored in `to_json`)."""
+    i's other-label prompts, filled per batch from the requests (never stored in `to_json`).
+    `labels[i]` is prompt i's label (None for a request of no label, e.g. a context), filled per
+    batch the same way, for a backend whose adapter has one part per label (FewGen)."""
 
     max_new_tokens: int = 40
     temperature: float = 1.0
@@ -34,6 +36,7 @@ class GenerationParams:
     stop: tuple[str, ...] = ()
     self_debias_decay: float | None = None
     counter_prompts: tuple[tuple[str, ...], ...] = ()
+    labels: tuple[str | None, ...] = ()
 
     def to_json(self) -> dict:
         out = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from synloom.backends.base import Completion, GenerationParams, cut_at_stop
@@ -37,6 +38,7 @@ class LocalBackend:
         device_map: str | None = None,
         trust_remote_code: bool = False,
         revision: str | None = None,
+        adapter: str | None = None,
     ):
         """Keywords as in the spec's `backend` section (`LocalBackendConfig`), checked the same
         way; see `synloom.backends.hf_model` for where the weights come from."""
@@ -53,6 +55,7 @@ class LocalBackend:
                 device_map=device_map,
                 trust_remote_code=trust_remote_code,
                 revision=revision,
+                adapter=adapter,
             )
         except ValidationError as exc:
             raise BackendError(format_validation_error(exc, "local backend")) from None
@@ -68,6 +71,14 @@ class LocalBackend:
         self.config = config
         self.model_name = config.model
         self.tokenizer, self.model = loaded.tokenizer, loaded.model
+        # the model that generates: the base model, or it with the spec's adapter
+        self.generator = self.model
+        self.adapter = None
+        if config.adapter is not None:
+            from synloom.backends.adapter import LoadedAdapter
+
+            self.adapter = LoadedAdapter(config.adapter, self.model, config.model)
+            self.generator, self.model = self.adapter.generator, self.adapter.scorer
         self.device, self.dtype = loaded.device, loaded.dtype
         # the hub commit the weights came from (None for a local directory)
         self.revision: str | None = getattr(self.model.config, "_commit_hash", None)
@@ -83,6 +94,11 @@ class LocalBackend:
             token_budget,
             self.max_context or "unknown",
         )
+
+    @property
+    def adapter_facts(self) -> dict | None:
+        """The adapter the generator runs with (path, method, hash), for the run manifest."""
+        return None if self.adapter is None else self.adapter.facts()
 
     @classmethod
     def from_config(cls, config: LocalBackendConfig) -> LocalBackend:
@@ -100,11 +116,32 @@ class LocalBackend:
     ) -> list[Completion]:
         """Sample one completion per prompt; the whole batch is seeded with `seeds[0]`. With
         `params.self_debias_decay` set, decode with self-debiasing against each prompt's
-        `params.counter_prompts` (`synloom.backends.self_debias`)."""
-        import torch
-
+        `params.counter_prompts` (`synloom.backends.self_debias`). With a per-label adapter
+        (FewGen) the batch runs in groups by label, each seeded with its first request's seed."""
         if not prompts:
             return []
+        if self.adapter is None:
+            return self._generate(prompts, params, seeds[0], self.generator)
+        out: list[Completion | None] = [None] * len(prompts)
+        for part, idx in self.adapter.groups(params.labels, len(prompts)):
+            sub = replace(
+                params,
+                counter_prompts=tuple(params.counter_prompts[i] for i in idx)
+                if params.counter_prompts
+                else (),
+                labels=tuple(params.labels[i] for i in idx) if params.labels else (),
+            )
+            with self.adapter.active(part):
+                done = self._generate([prompts[i] for i in idx], sub, seeds[idx[0]], self.generator)
+            for i, completion in zip(idx, done, strict=True):
+                out[i] = completion
+        return out  # type: ignore[return-value]
+
+    def _generate(
+        self, prompts: Sequence[str], params: GenerationParams, seed: int, model
+    ) -> list[Completion]:
+        import torch
+
         tok = self.tokenizer
         tok.padding_side = "left"
         enc = tok(list(prompts), return_tensors="pt", padding=True).to(self.device)
@@ -133,10 +170,15 @@ class LocalBackend:
             width = enc["input_ids"].shape[1]
             processor = self_debias_processor(self.model, tok, params, len(prompts), width)
             kwargs["logits_processor"] = LogitsProcessorList([processor])
-        torch.manual_seed(int(seeds[0]) % (2**63))
+        inputs, start = dict(enc), enc["input_ids"].shape[1]
+        if self.adapter is not None:
+            if params.self_debias_decay is not None and self.adapter.soft_prompt is not None:
+                raise BackendError("self-debiasing does not run with a prompt-tuning adapter")
+            inputs, start = self.adapter.generation_inputs(enc["input_ids"], enc["attention_mask"])
+        torch.manual_seed(int(seed) % (2**63))
         with torch.inference_mode():
-            out = self.model.generate(**enc, **kwargs)
-        new = out[:, enc["input_ids"].shape[1] :].cpu()
+            out = model.generate(**inputs, **kwargs)
+        new = out[:, start:].cpu()
         return [self._to_completion(row.tolist(), params) for row in new]
 
     def _to_completion(self, ids: list[int], params: GenerationParams) -> Completion:
@@ -268,4 +310,4 @@ class LocalBackend:
         return truncate_with_tokenizer(self.tokenizer, texts, max_tokens)
 
     def close(self) -> None:
-        self.model = None
+        self.model = self.generator = self.adapter = None

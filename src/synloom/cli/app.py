@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from synloom.cli import (
+    adapt,
     curate,
     evaluate,
     export,
@@ -29,6 +30,7 @@ from synloom.cli import (
 
 # In the order `synloom --help` lists them.
 COMMANDS = (
+    adapt.adapt,
     curate.curate,
     evaluate.evaluate,
     export.export,
@@ -43,6 +45,7 @@ COMMANDS = (
 # The optional extra (`synloom.extras`) each command's work needs beyond the base install; a
 # missing package is reported as one line naming it. inspect and report need none.
 COMMAND_EXTRAS = {
+    "adapt": "adapt",  # peft on the local generator
     "curate": "quality",  # MiniLM, scikit-learn, torch (and the local generator for LM methods)
     "evaluate": "train",
     "export": "train",  # parquet and hf (HF datasets); jsonl needs nothing

@@ -19,7 +19,7 @@ def curate(
             "--method",
             "-m",
             help="curation method, in order (repeat to compose): likelihood, margin, judge, "
-            "consistency, cartography, sungen, random",
+            "consistency, cartography, sungen, msp-denoise, random",
         ),
     ],
     keep: Annotated[

@@ -22,6 +22,9 @@ def generate(
     backend: Annotated[str | None, typer.Option(help="local or openai")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     model: Annotated[str | None, typer.Option(help="model id, path, or 'embedded'")] = None,
+    adapter: Annotated[
+        str | None, typer.Option(help="adapter directory from `synloom adapt` (local backend)")
+    ] = None,
     allow_outside_paths: Annotated[
         bool, typer.Option(help="let the spec name files outside its own folder")
     ] = False,
@@ -40,6 +43,7 @@ def generate(
         backend=backend,
         base_url=base_url,
         model=model,
+        adapter=adapter,
     )
     prepare_run_dir(out)
     with RichProgress() as progress:

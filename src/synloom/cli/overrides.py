@@ -18,6 +18,7 @@ def apply_overrides(
     backend: str | None = None,
     base_url: str | None = None,
     model: str | None = None,
+    adapter: str | None = None,
 ) -> TaskSpec:
     data: dict[str, Any] = spec_to_dict(spec)
     if samples_per_label is not None:
@@ -34,6 +35,11 @@ def apply_overrides(
         data["backend"]["base_url"] = base_url
     if model is not None:
         data["backend"]["model"] = model
-    if all(v is None for v in (samples_per_label, batch_size, seed, backend, base_url, model)):
+    if adapter is not None:
+        if data["backend"]["type"] != "local":
+            raise SpecError("--adapter runs on the local backend (serve a LoRA: docs/serving.md)")
+        data["backend"]["adapter"] = adapter
+    given = (samples_per_label, batch_size, seed, backend, base_url, model, adapter)
+    if all(v is None for v in given):
         return spec
     return parse_spec(data, source="command line")

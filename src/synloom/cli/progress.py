@@ -138,6 +138,7 @@ class StepBars:
             _Eta(table_column=Column(no_wrap=True)),
         )
         self._open: list[Hashable] = []
+        self._names: dict[Hashable, str] = {}
 
     def __enter__(self) -> StepBars:
         self._progress.__enter__()
@@ -152,8 +153,13 @@ class StepBars:
             indent + description, total=total, unit=unit, counted=total is not None
         )
         self._open.append(task)
+        self._names[task] = indent + description
         self._progress.refresh()  # a frame at every change of step, whatever the refresh rate
         return task
+
+    def note(self, task: Hashable, text: str) -> None:
+        """`description · text` (a training step's running loss)."""
+        self._progress.update(task, description=f"{self._names.get(task, '')} · {text}")  # type: ignore[arg-type]
 
     def advance(self, task: Hashable, n: int) -> None:
         self._progress.advance(task, n)  # type: ignore[arg-type]

@@ -38,7 +38,8 @@ class _Shared:
 @dataclass(frozen=True)
 class CurationData:
     """Samples in pool order: ids, labels, the generated texts and (pairs) their given first
-    texts, the context each was generated for; the task spec; a seed; real seed examples."""
+    texts, the context and the attribute values (`meta["attributes"]`, None when the request drew
+    none) each was generated for; the task spec; a seed; real seed examples."""
 
     spec: TaskSpec
     ids: tuple[str, ...]
@@ -46,6 +47,7 @@ class CurationData:
     texts: tuple[str, ...]  # the generated text (the second sentence of a pair)
     texts_a: tuple[str, ...] | None  # the given first sentence of a pair, else None
     contexts: tuple[str | None, ...]
+    attributes: tuple[dict[str, Any] | None, ...]
     seed: int
     seed_data: LabeledData | None
     index: np.ndarray  # position of each sample in the pool
@@ -106,6 +108,7 @@ class CurationData:
             texts=tuple(self.texts[p] for p in pos),
             texts_a=None if self.texts_a is None else tuple(self.texts_a[p] for p in pos),
             contexts=tuple(self.contexts[p] for p in pos),
+            attributes=tuple(self.attributes[p] for p in pos),
             seed=self.seed,
             seed_data=self.seed_data,
             index=self.index[pos] if pos else np.zeros(0, dtype=np.int64),
@@ -130,6 +133,7 @@ class CurationData:
         *,
         texts_a: Sequence[str] | None = None,
         contexts: Sequence[str | None] | None = None,
+        attributes: Sequence[dict[str, Any] | None] | None = None,
         seed: int = 0,
         seed_data: LabeledData | None = None,
         generator: Callable[[], Backend] | None = None,
@@ -138,8 +142,10 @@ class CurationData:
     ) -> CurationData:
         """A pool from plain sequences (what tests and `from_run` use)."""
         n = len(ids)
-        if not (len(labels) == len(texts) == n) or (texts_a is not None and len(texts_a) != n):
-            raise SynloomError("ids, labels and texts must have the same length")
+        if not (len(labels) == len(texts) == n) or any(
+            extra is not None and len(extra) != n for extra in (texts_a, contexts, attributes)
+        ):
+            raise SynloomError("ids, labels, texts (and contexts, attributes) must have one length")
         unknown = sorted(set(labels) - set(spec.label_names))
         if unknown:
             raise SynloomError(f"labels not in the spec: {', '.join(unknown)}")
@@ -150,6 +156,7 @@ class CurationData:
             texts=tuple(texts),
             texts_a=None if texts_a is None else tuple(texts_a),
             contexts=tuple(contexts) if contexts is not None else (None,) * n,
+            attributes=tuple(attributes) if attributes is not None else (None,) * n,
             seed=seed,
             seed_data=seed_data,
             index=np.arange(n, dtype=np.int64),
@@ -170,6 +177,7 @@ class CurationData:
             [(s.text_b or "") if pair else s.text for s in samples],
             texts_a=[s.text for s in samples] if pair else None,
             contexts=[s.context for s in samples],
+            attributes=[s.meta.get("attributes") or None for s in samples],
             **kwargs,
         )
 

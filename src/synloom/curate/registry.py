@@ -20,6 +20,7 @@ METHODS: dict[str, str] = {
     "consistency": _C + "consistency:METHOD",
     "cartography": _C + "cartography:METHOD",
     "sungen": _C + "sungen:METHOD",
+    "msp-denoise": _C + "msp_denoise:METHOD",
     "random": _C + "random_control:METHOD",
 }
 

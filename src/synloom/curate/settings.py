@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from synloom.curate.base import CurationMethod, MethodOptions
 
 SETTINGS_VERSION = 1
-_SET = re.compile(r"^([a-z_]+)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+_SET = re.compile(r"^([a-z_][a-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 
 
 @dataclass(frozen=True)

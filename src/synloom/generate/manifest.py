@@ -43,7 +43,12 @@ HASH_VERSION = (
 MAX_FIELDS_SHOWN = 6
 LOADED_KEY = "loaded_backends"
 # optional backend attributes recorded: manifest key -> attribute (a backend may have none)
-BACKEND_FACTS = {"revision": "revision", "dtype": "dtype", "device": "device"}
+BACKEND_FACTS = {
+    "revision": "revision",
+    "dtype": "dtype",
+    "device": "device",
+    "adapter": "adapter_facts",
+}
 
 
 def spec_hash(spec: TaskSpec) -> str:
@@ -213,7 +218,8 @@ def describe_backend(backend: Any) -> dict[str, Any]:
     """What `backend` actually runs: its `describe()` when it has one, else the optional
     attributes a backend may set: `name` (the type), the model (`model` when it is a string,
     e.g. the id an OpenAI-compatible server resolved, else `model_name`), `revision` (the hub
-    commit a local model was loaded from), `dtype`, `device`. Unset ones are left out."""
+    commit a local model was loaded from), `dtype`, `device`, `adapter` (path, method and hash of
+    the adapter a local generator runs with). Unset ones are left out."""
     describe = getattr(backend, "describe", None)
     if callable(describe):
         return {k: v for k, v in dict(describe()).items() if v is not None}
@@ -223,7 +229,7 @@ def describe_backend(backend: Any) -> dict[str, Any]:
         "model": model if isinstance(model, str) else getattr(backend, "model_name", None),
     }
     out |= {key: getattr(backend, attr, None) for key, attr in BACKEND_FACTS.items()}
-    return {k: str(v) for k, v in out.items() if v is not None}
+    return {k: v if isinstance(v, dict) else str(v) for k, v in out.items() if v is not None}
 
 
 def record_backend(store: RunStore, backend: Any) -> None:

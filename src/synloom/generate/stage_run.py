@@ -139,7 +139,7 @@ class StageRun:
             batch = list(group)
             self.store.mark_sent([r.id for r in batch])
             seeds = [r.seed for r in batch]
-            sent = with_counter_prompts(params, batch)
+            sent = with_request_conditions(params, batch)
             self.record(batch, backend.generate([r.prompt for r in batch], sent, seeds))
             self._report()
 
@@ -160,7 +160,7 @@ class StageRun:
                 self._report()
 
         seeds = [r.seed for r in pending]
-        sent = with_counter_prompts(params, pending)
+        sent = with_request_conditions(params, pending)
         try:
             # leaving the block closes the stream: it stops (and cancels) what is still in flight
             with closing(backend.stream([r.prompt for r in pending], sent, seeds)) as results:
@@ -208,10 +208,13 @@ def params_of(request: PlannedRequest) -> GenerationParams:
     return GenerationParams(**{**request.params, "stop": tuple(request.params["stop"])})
 
 
-def with_counter_prompts(params: GenerationParams, batch: list[PlannedRequest]) -> GenerationParams:
-    """`params` with each request's other-label prompts (its meta's `counter_prompts`) when they
-    ask for self-debiasing; unchanged otherwise."""
+def with_request_conditions(
+    params: GenerationParams, batch: list[PlannedRequest]
+) -> GenerationParams:
+    """`params` with each request's label and, when they ask for self-debiasing, its other-label
+    prompts (its meta's `counter_prompts`)."""
+    labels = tuple(r.label for r in batch)
     if params.self_debias_decay is None:
-        return params
+        return replace(params, labels=labels)
     counter = tuple(tuple(r.meta.get("counter_prompts", ())) for r in batch)
-    return replace(params, counter_prompts=counter)
+    return replace(params, counter_prompts=counter, labels=labels)

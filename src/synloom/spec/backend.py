@@ -47,6 +47,12 @@ class LocalBackendConfig(SpecModel):
         pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$",
         description="auto: $SYNLOOM_DEVICE, else a CUDA GPU when torch sees one, else the CPU",
     )
+    adapter: str | None = Field(
+        None,
+        min_length=1,
+        description="directory `synloom adapt` wrote (relative to the spec): the generator runs "
+        "with that adapter; it must have been trained on this backend's model",
+    )
 
     @model_validator(mode="after")
     def _check_placement(self) -> LocalBackendConfig:

@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import Any
 
+from synloom.spec.adapter_dir import adapter_sha256
 from synloom.spec.contexts import file_sha256
 from synloom.spec.task import TaskSpec
 
@@ -46,6 +47,7 @@ OMITTED_WHEN_UNSET = frozenset(
         "recipe.random_pool",  # ProGen's ablation; unset: False
         "backend.revision",
         "backend.trust_remote_code",  # unset: False
+        "backend.adapter",  # set: the adapter's content hash, not its path
     }
 )
 
@@ -79,7 +81,7 @@ def contexts_sha256(spec: TaskSpec) -> str | None:
 
 def data_fingerprint(spec: TaskSpec) -> dict[str, Any]:
     """The spec as a JSON-able dict without transport fields and without the unset fields of
-    `OMITTED_WHEN_UNSET`; contexts_file is its content hash."""
+    `OMITTED_WHEN_UNSET`; contexts_file and backend.adapter are their content hashes."""
     data = spec.model_dump(mode="json")
     for dotted in TRANSPORT_FIELDS | OMITTED_WHEN_UNSET:
         *parents, leaf = dotted.split(".")
@@ -93,6 +95,9 @@ def data_fingerprint(spec: TaskSpec) -> dict[str, Any]:
     digest = contexts_sha256(spec)
     if digest is not None:
         data["recipe"]["contexts_file"] = {"sha256": digest}
+    adapter = getattr(spec.backend, "adapter", None)
+    if adapter is not None:
+        data["backend"]["adapter"] = {"sha256": adapter_sha256(adapter)}
     return data
 
 

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from synloom.errors import SpecError
+from synloom.spec.adapter_dir import check_adapter_dir
 from synloom.spec.backend import BackendConfig
 from synloom.spec.contexts import read_contexts_file
 from synloom.spec.oneline import one_line
@@ -86,6 +87,21 @@ def parse_spec(
         read_contexts_file(path, getattr(spec.recipe, "contexts_column", None))
         spec = spec.model_copy(
             update={"recipe": spec.recipe.model_copy(update={"contexts_file": str(path)})}
+        )
+    adapter = getattr(spec.backend, "adapter", None)
+    if adapter is not None and check_files:
+        where = f"{source}: backend.adapter"
+        try:
+            path = Path(adapter).expanduser()
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            path = path.resolve()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise SpecError(one_line(f"{where}: unusable path {adapter!r} ({exc})")) from None
+        # weights are loaded, never sent anywhere: an adapter may lie outside the spec's folder
+        check_adapter_dir(path, where)
+        spec = spec.model_copy(
+            update={"backend": spec.backend.model_copy(update={"adapter": str(path)})}
         )
     return spec
 

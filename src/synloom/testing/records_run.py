@@ -7,21 +7,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from synloom.spec import TaskSpec
     from synloom.train.data import LabeledData
 
 
 def write_records_run(
-    run_dir: str | Path, spec: TaskSpec | dict[str, Any], samples: LabeledData
+    run_dir: str | Path,
+    spec: TaskSpec | dict[str, Any],
+    samples: LabeledData,
+    metas: Sequence[dict[str, Any]] | None = None,
 ) -> Path:
     """Store `samples` as the accepted outputs of one finalized round, through the RunStore API
-    (request ids r0, r1, ... in the samples' order)."""
+    (request ids r0, r1, ... in the samples' order); `metas`: each request's metadata (e.g. the
+    `attributes` a recipe drew), else none."""
     from synloom.spec import TaskSpec, parse_spec
     from synloom.spec.io import spec_to_dict
     from synloom.store import PlannedRequest, RunStore
 
     if not isinstance(spec, TaskSpec):
         spec = parse_spec(spec)
+    if metas is not None and len(metas) != len(samples.labels):
+        raise ValueError(f"{len(metas)} metas for {len(samples.labels)} samples")
     with RunStore(run_dir, create=True) as store:
         store.write_manifest({"spec": spec_to_dict(spec), "seed": spec.seed})
         requests = [
@@ -36,6 +44,7 @@ def write_records_run(
                 context=None,
                 seed=i,
                 params={},
+                meta=dict(metas[i]) if metas is not None else {},
             )
             for i, label in enumerate(samples.labels)
         ]

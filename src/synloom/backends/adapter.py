@@ -1,0 +1,179 @@
+"""The local generator with an adapter `synloom adapt` trained: loading it onto the base model,
+checking it was trained on that model, and choosing which part runs for each prompt.
+
+LoRA is merged into the weights (generation and scoring then run at the base model's speed, and
+`score` sees the adapted model). Prefix and prompt tuning stay peft wrappers: generation goes
+through them, scoring through the base model (their virtual tokens do not fit the scorer's
+left-padded batches). FewGen keeps one prefix per label; a prompt of label y generates with y's,
+and a prompt of no label (a context stage) with none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from synloom.errors import BackendError
+from synloom.spec.adapter_dir import ADAPTER_META, adapter_sha256, check_adapter_dir
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+LABELS_DIR = "labels"
+# configuration fields that tell one base model from another of the same family
+IDENTITY_FIELDS = (
+    "model_type",
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "intermediate_size",
+)
+
+
+def base_identity(model_name: str, model: Any) -> dict[str, Any]:
+    """What an adapter records of the model it was trained on: the spec's name for it, its
+    configuration's shape, and a hash of its first embedding rows rounded to bfloat16 (the same
+    whether the model was loaded in float32 or bfloat16, different for another fine-tune)."""
+    import torch
+
+    config = model.config
+    rows = model.get_input_embeddings().weight[:64].detach().to(torch.bfloat16).float().cpu()
+    return {
+        "model": model_name,
+        "config": {f: getattr(config, f, None) for f in IDENTITY_FIELDS},
+        "embedding_probe": hashlib.sha256(rows.numpy().tobytes()).hexdigest()[:16],
+    }
+
+
+def read_adapter_meta(path: str | Path) -> dict[str, Any]:
+    """The adapter directory's `synloom_adapter.json`; a BackendError when it is unusable."""
+    root = Path(path)
+    try:
+        check_adapter_dir(root, "adapter")
+        meta = json.loads((root / ADAPTER_META).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackendError(f"adapter {root}: {exc}") from None
+    if not isinstance(meta, dict) or "method" not in meta or "base" not in meta:
+        raise BackendError(f"adapter {root}: {ADAPTER_META} is not one synloom wrote")
+    return meta
+
+
+class LoadedAdapter:
+    """An adapter on a loaded base model: `generator` generates, `scorer` scores."""
+
+    def __init__(self, path: str | Path, model: Any, model_name: str) -> None:
+        from peft import PeftModel
+
+        self.path = Path(path)
+        self.meta = read_adapter_meta(self.path)
+        self.method: str = self.meta["method"]
+        trained_on = self.meta["base"]
+        found = base_identity(model_name, model)
+        if (
+            trained_on.get("config") != found["config"]
+            or trained_on.get("embedding_probe") != found["embedding_probe"]
+        ):
+            raise BackendError(
+                f"adapter {self.path} was trained on model {trained_on.get('model')!r}, not on "
+                f"the backend's {model_name!r} (their weights differ)"
+            )
+        self.labels: list[str] | None = self.meta.get("labels") if self.per_label else None
+        try:
+            with warnings.catch_warnings():  # peft's use of APIs transformers 5 deprecates
+                warnings.simplefilter("ignore", FutureWarning)
+                peft_model = self._load(PeftModel, model)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise BackendError(f"cannot load adapter {self.path}: {exc}") from None
+        peft_model.eval()
+        # `adapted`: teacher-forced forwards with the adapter (held-out losses); `generator`:
+        # what `generate` runs on; `scorer`: what `score` runs on
+        self.soft_prompt = None
+        if self.method == "lora":
+            self.adapted = self.generator = self.scorer = peft_model.merge_and_unload()
+        elif self.method == "prompt":
+            # peft's generate with prompt tuning garbles every sample after a few tokens under
+            # transformers 5 (its attention mask misses the virtual tokens after the first step:
+            # 40 of the first 64 SST-2 samples ran to max_new_tokens); the base model generates
+            # from the soft prompt's embeddings instead (`generation_inputs`)
+            self.soft_prompt = peft_model.get_prompt_embedding_to_save("default").detach()
+            self.adapted, self.generator, self.scorer = peft_model, model, model
+        else:
+            self.adapted = self.generator = peft_model
+            self.scorer = model
+        self.sha256 = adapter_sha256(self.path)
+
+    def generation_inputs(self, input_ids: Any, attention_mask: Any) -> tuple[dict, int]:
+        """`generate`'s inputs for a left-padded batch, and how many leading positions of its
+        output are the prompt's (0 when generating from embeddings). Prompt tuning: the soft
+        prompt's embeddings before each row (its padding masked), so positions count from the
+        soft prompt's first vector as in training."""
+        if self.soft_prompt is None:
+            return {"input_ids": input_ids, "attention_mask": attention_mask}, input_ids.shape[1]
+        import torch
+
+        embed = self.generator.get_input_embeddings()
+        soft = self.soft_prompt.to(embed.weight.device, embed.weight.dtype)
+        rows = input_ids.shape[0]
+        embeds = torch.cat([soft.expand(rows, -1, -1), embed(input_ids)], dim=1)
+        ones = torch.ones(
+            (rows, soft.shape[0]), dtype=attention_mask.dtype, device=attention_mask.device
+        )
+        return {"inputs_embeds": embeds, "attention_mask": torch.cat([ones, attention_mask], 1)}, 0
+
+    def _load(self, peft_model_class: Any, model: Any) -> Any:
+        if self.per_label:
+            names = [str(i) for i in range(len(self.labels or []))]
+            peft_model = peft_model_class.from_pretrained(
+                model, self.path / LABELS_DIR / names[0], adapter_name=names[0]
+            )
+            for name in names[1:]:
+                peft_model.load_adapter(self.path / LABELS_DIR / name, adapter_name=name)
+            return peft_model
+        return peft_model_class.from_pretrained(model, self.path)
+
+    @property
+    def per_label(self) -> bool:
+        return bool(self.meta.get("per_label"))
+
+    def facts(self) -> dict[str, Any]:
+        """What the run manifest records of the adapter."""
+        return {"path": str(self.path), "method": self.method, "sha256": self.sha256[:16]}
+
+    def groups(self, labels: Sequence[str | None], n: int) -> list[tuple[str | None, list[int]]]:
+        """The prompts of a batch by the adapter part they run with, in first-seen order: one
+        group of all of them unless the adapter is per label (then each label's part; None for
+        a prompt of no label, which runs on the base model)."""
+        if not self.per_label:
+            return [(None, list(range(n)))]
+        if len(labels) != n:
+            raise BackendError("a per-label adapter needs each prompt's label (params.labels)")
+        index = {name: str(i) for i, name in enumerate(self.labels or [])}
+        out: dict[str | None, list[int]] = {}
+        for i, label in enumerate(labels):
+            if label is not None and label not in index:
+                raise BackendError(f"adapter {self.path} has no part for label {label!r}")
+            out.setdefault(None if label is None else index[label], []).append(i)
+        return list(out.items())
+
+    @contextmanager
+    def active(self, part: str | None) -> Iterator[None]:
+        """Generate with `part` (a per-label adapter's label index; None: the base model)."""
+        with warnings.catch_warnings():  # peft passes past_key_values, deprecated in transformers 5
+            warnings.simplefilter("ignore", FutureWarning)
+            # prompt tuning drops position ids: a left-padded row's positions then start at its
+            # padding, not at its first token (rows of one zero-shot prompt differ by a token)
+            warnings.filterwarnings("ignore", message="Position ids are not supported")
+            if not self.per_label:
+                yield
+            elif part is None:
+                with self.generator.disable_adapter():
+                    yield
+            else:
+                self.generator.set_adapter(part)
+                yield
