@@ -89,7 +89,7 @@ def test_adapting_lowers_the_loss_of_heldout_real_examples(method, data, base_lo
 
 
 # share of the outputs that end at the closing quote or end of sequence, through the adapters:
-# lora 0.727, prefix 0.710, prompt 0.875, fewgen 0.650 (measured 2026-11-30); peft's own
+# lora 0.727, prefix 0.708, prompt 0.875, fewgen 0.750 (measured 2026-11-30); peft's own
 # prompt-tuning generate, which the backend no longer uses, ended 0.375 of 64 on SST-2
 # (see backends/adapter.py)
 @pytest.mark.parametrize("method", METHODS)
@@ -114,3 +114,47 @@ def test_generation_through_each_adapter_ends_its_samples(method, data, trained,
     ended = sum(r == "stop" for r in reasons) / len(reasons)
     print(f"{method}: {ended:.3f} of {len(reasons)} outputs ended")
     assert ended >= 0.5, (method, ended)
+
+
+def greedy_teacher_forced(model, tokenizer, prompt: str, steps: int) -> str:
+    """The adapted model's own greedy continuation, one forward pass per token, unpadded."""
+    import torch
+
+    ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+    for _ in range(steps):
+        with torch.no_grad():
+            nxt = model(input_ids=ids).logits[0, -1].argmax()
+        ids = torch.cat([ids, nxt.view(1, 1)], 1)
+    return tokenizer.decode(ids[0, -steps:])
+
+
+# peft's own generate ignored the prefix (its greedy output was the base model's) and garbled
+# prompt tuning after a few tokens under transformers 5; the backend's batched, left-padded
+# generation must give each prompt the adapted model's own greedy continuation
+@pytest.mark.parametrize("method", METHODS)
+def test_generation_runs_the_adapter_it_was_trained_with(method, data, trained):
+    from synloom.backends.base import GenerationParams
+    from synloom.backends.local import LocalBackend
+
+    backend = LocalBackend(adapter=trained(method), device="cpu", dtype="float32")
+    try:
+        prompts = [PROMPT.format(verbalizer="positive"), PROMPT.format(verbalizer="negative")]
+        prompts.append("A longer prompt, so the others are padded: " + prompts[0])
+        labels = ("positive", "negative", "positive")
+        params = GenerationParams(max_new_tokens=6, temperature=0.0, labels=labels)
+        got = [c.raw_text for c in backend.generate(prompts, params, [0, 0, 0])]
+        want = []
+        for prompt, label in zip(prompts, labels, strict=True):
+            part = backend.adapter.groups([label], 1)[0][0]
+            with backend.adapter.active(part):
+                text = greedy_teacher_forced(backend.adapter.adapted, backend.tokenizer, prompt, 6)
+            want.append(text)
+        base = LocalBackend(device="cpu", dtype="float32")
+        try:
+            plain = [c.raw_text for c in base.generate(prompts, params, [0, 0, 0])]
+        finally:
+            base.close()
+    finally:
+        backend.close()
+    assert got == want
+    assert got != plain  # the adapter changes what is written

@@ -28,12 +28,16 @@ def fewgen_loss(
     prompts: Sequence[Sequence[int]],
     pad_id: int,
     device: str,
+    discriminative_weight: float = 0.0,
 ):
     """The weighted negative log-likelihood of a batch: `rows[i]` is example i under its own
     label `labels[i]`'s prompt; `prompts[l]` are label l's prompt ids (the target is scored under
-    each label's prompt and prefix for the weights)."""
+    each label's prompt and prefix for the weights). With `discriminative_weight` λ > 0, plus λ
+    times FewGen's discriminative loss, -mean_j log p_y(j), with gradients through every label's
+    prefix (the other labels' forwards then keep their graphs)."""
     import torch
 
+    disc = discriminative_weight > 0
     n_labels = len(prompts)
     own: list[Any] = [None] * len(rows)
     by_label: list[list[Any]] = [[None] * n_labels for _ in rows]
@@ -48,14 +52,20 @@ def fewgen_loss(
         others = [i for i, y in enumerate(labels) if y != label]
         if others:
             swapped = [Encoded(list(prompts[label]), rows[i].target) for i in others]
-            with torch.no_grad():
+            with torch.set_grad_enabled(disc):
                 lp, predicts = target_logprobs(model, swapped, pad_id, device)
             for k, i in enumerate(others):
                 by_label[i][label] = lp[k][predicts[k]]
-    weights = []
+    weights, discriminative = [], []
     for i, y in enumerate(labels):
         stacked = torch.stack(by_label[i])  # labels x target tokens
-        weights.append(n_labels * torch.softmax(stacked, dim=0)[y])
+        weights.append(n_labels * torch.softmax(stacked.detach(), dim=0)[y])
+        if disc:
+            mixed = [own[i] if label == y else by_label[i][label] for label in range(n_labels)]
+            discriminative.append(-torch.log_softmax(torch.stack(mixed), dim=0)[y])
     w = torch.cat(weights)
     w = w / w.mean().clamp(min=1e-8)
-    return -(w * torch.cat(own)).mean()
+    loss = -(w * torch.cat(own)).mean()
+    if disc:
+        loss = loss + discriminative_weight * torch.cat(discriminative).mean()
+    return loss

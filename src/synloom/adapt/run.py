@@ -128,6 +128,7 @@ def adapt(
                 prompts,
                 pad,
                 device,
+                settings.fewgen_discriminative_weight,
             )
     else:
 

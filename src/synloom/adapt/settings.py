@@ -45,6 +45,12 @@ class AdaptSettings(SpecModel):
     max_target_tokens: Int = Field(
         128, ge=4, le=8192, description="tokens of a seed example trained on; longer ones are cut"
     )
+    fewgen_discriminative_weight: Real = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="FewGen: weight of the discriminative loss added to the weighted likelihood",
+    )
     save_every: Int | None = Field(
         None, ge=1, description="steps between checkpoints; None: about every 5% of the run"
     )
@@ -62,6 +68,8 @@ class AdaptSettings(SpecModel):
             data = {k: v for k, v in data.items() if not k.startswith("lora_")}
         if self.method not in VIRTUAL_TOKEN_METHODS:
             data.pop("virtual_tokens")
+        if self.method != "fewgen" or not self.fewgen_discriminative_weight:
+            data.pop("fewgen_discriminative_weight")  # unset: the keys of earlier adapters
         return data
 
 

@@ -103,23 +103,45 @@ class LoadedAdapter:
             # from the soft prompt's embeddings instead (`generation_inputs`)
             self.soft_prompt = peft_model.get_prompt_embedding_to_save("default").detach()
             self.adapted, self.generator, self.scorer = peft_model, model, model
-        else:
-            self.adapted = self.generator = peft_model
-            self.scorer = model
+        else:  # prefix tuning, FewGen: peft's generate ignores the prefix under transformers 5
+            # (greedy output equal to the base model's); `generation_inputs` hands the base
+            # model the prefix as its key/value cache instead (greedy output then equals the
+            # adapted model's own teacher-forced argmax, tests/adapt/test_real_adapters.py)
+            self.adapted = peft_model
+            self.generator = self.scorer = model
+        self._part: str | None = None
         self.sha256 = adapter_sha256(self.path)
 
-    def generation_inputs(self, input_ids: Any, attention_mask: Any) -> tuple[dict, int]:
+    def generation_inputs(
+        self, input_ids: Any, attention_mask: Any, pad_id: int
+    ) -> tuple[dict, int]:
         """`generate`'s inputs for a left-padded batch, and how many leading positions of its
-        output are the prompt's (0 when generating from embeddings). Prompt tuning: the soft
-        prompt's embeddings before each row (its padding masked), so positions count from the
-        soft prompt's first vector as in training."""
-        if self.soft_prompt is None:
-            return {"input_ids": input_ids, "attention_mask": attention_mask}, input_ids.shape[1]
+        output are not generated. Prompt tuning: the soft prompt's embeddings before each row
+        (its padding masked), so positions count from the soft prompt's first vector as in
+        training. Prefix tuning and FewGen's active label: the prefix as an already filled
+        key/value cache, with placeholder ids for its positions (generate skips what the cache
+        holds), so the prompt's positions start after the prefix's, as in training."""
         import torch
+
+        plain = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self.method == "lora" or (self.per_label and self._part is None):
+            return plain, input_ids.shape[1]
+        rows = input_ids.shape[0]
+        if self.soft_prompt is None:
+            n = self.adapted.active_peft_config.num_virtual_tokens
+            cache = self.adapted.get_prompt(batch_size=rows)
+            dtype = self.generator.dtype
+            for layer in getattr(cache, "layers", []):
+                layer.keys, layer.values = layer.keys.to(dtype), layer.values.to(dtype)
+            ids = torch.cat([torch.full_like(input_ids[:, :1], pad_id).expand(-1, n), input_ids], 1)
+            ones = torch.ones_like(attention_mask[:, :1]).expand(-1, n)
+            mask = torch.cat([ones, attention_mask], 1)
+            return {"input_ids": ids, "attention_mask": mask, "past_key_values": cache}, ids.shape[
+                1
+            ]
 
         embed = self.generator.get_input_embeddings()
         soft = self.soft_prompt.to(embed.weight.device, embed.weight.dtype)
-        rows = input_ids.shape[0]
         embeds = torch.cat([soft.expand(rows, -1, -1), embed(input_ids)], dim=1)
         ones = torch.ones(
             (rows, soft.shape[0]), dtype=attention_mask.dtype, device=attention_mask.device
@@ -169,11 +191,12 @@ class LoadedAdapter:
             # prompt tuning drops position ids: a left-padded row's positions then start at its
             # padding, not at its first token (rows of one zero-shot prompt differ by a token)
             warnings.filterwarnings("ignore", message="Position ids are not supported")
+            self._part = part
             if not self.per_label:
                 yield
             elif part is None:
-                with self.generator.disable_adapter():
+                with self.adapted.disable_adapter():
                     yield
             else:
-                self.generator.set_adapter(part)
+                self.adapted.set_adapter(part)
                 yield

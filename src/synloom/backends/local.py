@@ -172,9 +172,11 @@ class LocalBackend:
             kwargs["logits_processor"] = LogitsProcessorList([processor])
         inputs, start = dict(enc), enc["input_ids"].shape[1]
         if self.adapter is not None:
-            if params.self_debias_decay is not None and self.adapter.soft_prompt is not None:
-                raise BackendError("self-debiasing does not run with a prompt-tuning adapter")
-            inputs, start = self.adapter.generation_inputs(enc["input_ids"], enc["attention_mask"])
+            if params.self_debias_decay is not None and self.adapter.method != "lora":
+                raise BackendError("self-debiasing runs without an adapter or with a LoRA one")
+            inputs, start = self.adapter.generation_inputs(
+                enc["input_ids"], enc["attention_mask"], tok.pad_token_id
+            )
         torch.manual_seed(int(seed) % (2**63))
         with torch.inference_mode():
             out = model.generate(**inputs, **kwargs)
