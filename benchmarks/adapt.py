@@ -6,7 +6,8 @@ Each task draws its seed examples from the real training split (16 per label, 8 
 and then generates through the zero-shot prompt it was trained under (no examples in the
 prompt); beside them, the same zero-shot prompt on the base model, and few-shot prompting with
 k = 3 of the same seeds in each prompt. Each pool is measured like `benchmarks/recipes.py`'s:
-oracle agreement, APS, Vendi, distinct-n, the task models trained on it (embed-lr, fine-tuned
+oracle agreement, APS, Vendi, distinct-n, relabel agreement (the base generator judges every
+pool), the task models trained on it (embed-lr, fine-tuned
 TAM; one run per training seed), and the cost: adapter training seconds, held-out loss of real
 test examples under their label's prompt, and generation samples per second.
 
@@ -68,6 +69,22 @@ def adapt_spec(task: str, seeds: list[dict], per_label: int, batch_size: int, ad
         {"adapter": str(adapter)} if adapter else {}
     )
     return parse_spec(data, source=f"adapt-{task}")
+
+
+_JUDGE: list[LocalBackend] = []
+
+
+def relabel(run_dir) -> float:
+    """Relabel agreement of a pool: the base generator (never the adapter), scoring each label's
+    verbalizer after the sample (`synloom score`'s relabel_agreement), gives the intended label."""
+    from synloom.quality.run_scores import score_run
+    from synloom.quality.summary import summarize
+
+    if not _JUDGE:
+        _JUDGE.append(LocalBackend(device="cpu"))
+    result = score_run(run_dir, backend=_JUDGE[0], max_model_samples=100_000)
+    values = {r.metric: r.value for r in summarize(result["metrics"], result["skipped"])}
+    return values["relabel_agreement"]
 
 
 def heldout(task_test: LabeledData, n_per_label: int) -> list[tuple[str, str]]:
@@ -132,6 +149,9 @@ def run_task(task: str, args, results: dict, save) -> None:
         if f"{row}/quality" not in cells:
             cells[f"{row}/quality"] = quality(run_dir, reference)
             print(f"  {task} {row}/quality: {cells[f'{row}/quality']}", flush=True)
+        if f"{row}/relabel" not in cells:
+            cells[f"{row}/relabel"] = relabel(run_dir)
+            print(f"  {task} {row}/relabel: {cells[f'{row}/relabel']:.3f}", flush=True)
         save()
         data = LabeledData.from_run(run_dir)
         for tam in args.tams:
@@ -176,6 +196,7 @@ def table(results: dict, tams: list[str]) -> str:
         "task",
         "generator",
         *[f"{c} {QUALITY[c][1]}" for c in QUALITY],
+        "relabel ↑",
         "held-out loss ↓",
         "adapter s",
         "samples/s",
@@ -194,6 +215,7 @@ def table(results: dict, tams: list[str]) -> str:
                         t,
                         row,
                         *[fmt(q.get(c)) for c in QUALITY],
+                        fmt(cells.get(f"{row}/relabel")),
                         fmt(cells.get(f"{row}/heldout_loss")),
                         fmt(a.get("train_seconds"), ".0f"),
                         fmt(p.get("samples_per_s"), ".2f"),

@@ -88,34 +88,6 @@ def test_adapting_lowers_the_loss_of_heldout_real_examples(method, data, base_lo
     assert loss < base_loss - 0.05, (method, loss, base_loss)
 
 
-# share of the outputs that end at the closing quote or end of sequence, through the adapters:
-# lora 0.727, prefix 0.708, prompt 0.875, fewgen 0.750 (measured 2026-11-30); peft's own
-# prompt-tuning generate, which the backend no longer uses, ended 0.375 of 64 on SST-2
-# (see backends/adapter.py)
-@pytest.mark.parametrize("method", METHODS)
-def test_generation_through_each_adapter_ends_its_samples(method, data, trained, tmp_path):
-    from synloom.generate import run_generation
-    from synloom.spec.io import spec_to_dict
-    from synloom.store import RunStore
-
-    spec, _ = data
-    with_adapter = spec_to_dict(spec)
-    with_adapter["backend"]["adapter"] = trained(method)
-    with_adapter["generation"] |= {"samples_per_label": 8, "batch_size": 24}
-    run_generation(parse_spec(with_adapter), tmp_path / "run")
-    with RunStore(tmp_path / "run") as store:
-        manifest = store.manifest()
-    con = sqlite3.connect(tmp_path / "run" / "run.sqlite")
-    try:
-        reasons = [r for (r,) in con.execute("SELECT finish_reason FROM outputs")]
-    finally:
-        con.close()
-    assert manifest["loaded_backends"][-1]["adapter"]["method"] == method
-    ended = sum(r == "stop" for r in reasons) / len(reasons)
-    print(f"{method}: {ended:.3f} of {len(reasons)} outputs ended")
-    assert ended >= 0.5, (method, ended)
-
-
 def greedy_teacher_forced(model, tokenizer, prompt: str, steps: int) -> str:
     """The adapted model's own greedy continuation, one forward pass per token, unpadded."""
     import torch
@@ -128,33 +100,74 @@ def greedy_teacher_forced(model, tokenizer, prompt: str, steps: int) -> str:
     return tokenizer.decode(ids[0, -steps:])
 
 
-# peft's own generate ignored the prefix (its greedy output was the base model's) and garbled
-# prompt tuning after a few tokens under transformers 5; the backend's batched, left-padded
-# generation must give each prompt the adapted model's own greedy continuation
-@pytest.mark.parametrize("method", METHODS)
-def test_generation_runs_the_adapter_it_was_trained_with(method, data, trained):
+GREEDY_PROMPTS = [
+    PROMPT.format(verbalizer="positive"),
+    PROMPT.format(verbalizer="negative"),
+    "A longer prompt, so the others are padded: " + PROMPT.format(verbalizer="positive"),
+]
+GREEDY_LABELS = ("positive", "negative", "positive")
+
+
+def greedy_params():
     from synloom.backends.base import GenerationParams
+
+    return GenerationParams(max_new_tokens=6, temperature=0.0, labels=GREEDY_LABELS)
+
+
+@pytest.fixture(scope="module")
+def base_greedy() -> list[str]:
     from synloom.backends.local import LocalBackend
 
+    base = LocalBackend(device="cpu", dtype="float32")
+    try:
+        return [c.raw_text for c in base.generate(GREEDY_PROMPTS, greedy_params(), [0, 0, 0])]
+    finally:
+        base.close()
+
+
+# peft's own generate ignored a prefix (its greedy output was the base model's) and garbled prompt
+# tuning after a few tokens under transformers 5 (backends/adapter.py): the backend's batched,
+# left-padded generation must give each prompt the adapted model's own greedy continuation.
+# Then a sampled run through the adapter: the manifest records it, and its outputs end at the
+# closing quote or end of sequence (float32): lora 0.682, prefix 0.800, prompt 0.786, fewgen
+# 0.700 (measured 2026-11-30); peft's prompt-tuning generate ended 0.375 of 64 on SST-2.
+@pytest.mark.parametrize("method", METHODS)
+def test_generation_runs_the_adapter_it_was_trained_with(
+    method, data, trained, base_greedy, tmp_path
+):
+    from synloom.backends.local import LocalBackend
+    from synloom.generate import run_generation
+    from synloom.spec.io import spec_to_dict
+    from synloom.store import RunStore
+
+    spec, _ = data
     backend = LocalBackend(adapter=trained(method), device="cpu", dtype="float32")
     try:
-        prompts = [PROMPT.format(verbalizer="positive"), PROMPT.format(verbalizer="negative")]
-        prompts.append("A longer prompt, so the others are padded: " + prompts[0])
-        labels = ("positive", "negative", "positive")
-        params = GenerationParams(max_new_tokens=6, temperature=0.0, labels=labels)
-        got = [c.raw_text for c in backend.generate(prompts, params, [0, 0, 0])]
+        got = [c.raw_text for c in backend.generate(GREEDY_PROMPTS, greedy_params(), [0, 0, 0])]
         want = []
-        for prompt, label in zip(prompts, labels, strict=True):
+        for prompt, label in zip(GREEDY_PROMPTS, GREEDY_LABELS, strict=True):
             part = backend.adapter.groups([label], 1)[0][0]
             with backend.adapter.active(part):
-                text = greedy_teacher_forced(backend.adapter.adapted, backend.tokenizer, prompt, 6)
-            want.append(text)
-        base = LocalBackend(device="cpu", dtype="float32")
-        try:
-            plain = [c.raw_text for c in base.generate(prompts, params, [0, 0, 0])]
-        finally:
-            base.close()
+                want.append(
+                    greedy_teacher_forced(backend.adapter.adapted, backend.tokenizer, prompt, 6)
+                )
+        assert got == want
+        assert got != base_greedy  # the adapter changes what is written
+
+        with_adapter = spec_to_dict(spec)
+        with_adapter["backend"] |= {"adapter": trained(method), "dtype": "float32"}
+        with_adapter["generation"] |= {"samples_per_label": 8, "batch_size": 24}
+        run_generation(parse_spec(with_adapter), tmp_path / "run", backend=backend)
     finally:
         backend.close()
-    assert got == want
-    assert got != plain  # the adapter changes what is written
+    with RunStore(tmp_path / "run") as store:
+        manifest = store.manifest()
+    con = sqlite3.connect(tmp_path / "run" / "run.sqlite")
+    try:
+        reasons = [r for (r,) in con.execute("SELECT finish_reason FROM outputs")]
+    finally:
+        con.close()
+    assert manifest["loaded_backends"][-1]["adapter"]["method"] == method
+    ended = sum(r == "stop" for r in reasons) / len(reasons)
+    print(f"{method}: {ended:.3f} of {len(reasons)} outputs ended")
+    assert ended >= 0.5, (method, ended)
