@@ -161,7 +161,15 @@ def test_run_from_before_hash_version_2_refuses_another_spec(tmp_path):
 @pytest.mark.parametrize("config", [LocalBackendConfig, OpenAIBackendConfig])
 def test_every_backend_field_is_classified(config):
     """A new backend field must be added to TRANSPORT_FIELDS or here, on purpose."""
-    decides_data = {"type", "model", "dtype", "endpoint", "revision", "trust_remote_code", "adapter"}
+    decides_data = {
+        "type",
+        "model",
+        "dtype",
+        "endpoint",
+        "revision",
+        "trust_remote_code",
+        "adapter",
+    }
     for name in config.model_fields:
         assert (f"backend.{name}" in TRANSPORT_FIELDS) != (name in decides_data), name
 
