@@ -88,5 +88,13 @@ def adapt(
         f"{train['loss_after']:.3f}",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
-    say("generate with it: backend.adapter: ", text(str(out), multiline=False))
+    where = text(str(out.resolve()), multiline=False)  # the spec resolves paths against its folder
+    say(
+        "generate with it: synloom generate SPEC --adapter ",
+        where,
+        " (or backend.adapter: ",
+        where,
+        ")",
+    )
