@@ -30,6 +30,7 @@ STATE_FILE = "state.pt"
 class LoopState:
     step: int = 0
     seconds: float = 0.0
+    resumed_from: int = 0  # the step the checkpoint held (0: a fresh start)
     curve: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -54,6 +55,7 @@ def run_loop(
     key: str,
     save_every: int | None,
     description: str,
+    on_resume: Callable[[int], None] | None = None,
 ) -> LoopState:
     """Train `params` (name -> tensor) on `batch_loss(example indices)` and return the loss
     curve; resumes from `checkpoint_dir` when it holds a checkpoint of the same `key`."""
@@ -70,6 +72,8 @@ def run_loop(
     path = checkpoint_dir / STATE_FILE
     if path.is_file():
         state = _restore(path, key, params, optimizer, scheduler)
+        if on_resume is not None:
+            on_resume(state.step)
     started = time.perf_counter() - state.seconds
     with step(description, total=total, unit="steps") as bar:
         bar.advance(state.step)
@@ -142,4 +146,7 @@ def _restore(path: Path, key: str, params, optimizer, scheduler) -> LoopState:
     optimizer.load_state_dict(saved["optimizer"])
     scheduler.load_state_dict(saved["scheduler"])
     torch.set_rng_state(saved["rng"])
-    return LoopState(saved["step"], saved["seconds"], list(saved["curve"]))
+    step = saved["step"]
+    return LoopState(
+        step=step, seconds=saved["seconds"], resumed_from=step, curve=list(saved["curve"])
+    )

@@ -23,10 +23,10 @@ from synloom.adapt.examples import label_prompt, training_examples
 from synloom.adapt.fewgen import fewgen_loss
 from synloom.adapt.loop import run_loop
 from synloom.adapt.model import part_names, trainable, wrap
-from synloom.adapt.settings import fingerprint
 from synloom.backends.adapter import base_identity
 from synloom.errors import SynloomError
 from synloom.spec.adapter_dir import ADAPTER_META, CHECKPOINT_DIR
+from synloom.spec.fingerprint import fingerprint_hash
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -90,7 +90,8 @@ def adapt(
     end = spec.generation.stop[0] if spec.generation.stop else tokenizer.eos_token
     examples = training_examples(spec, unlabeled, end=end)
     base = base_identity(spec.backend.model, model)
-    key = fingerprint(settings.used(), [e.to_json() for e in examples], base)
+    # a checkpoint or a finished adapter is taken only with the same key
+    key = fingerprint_hash([settings.used(), [e.to_json() for e in examples], base])
     if finished:
         meta = json.loads((out / ADAPTER_META).read_text("utf-8"))
         if meta.get("key") != key:
@@ -141,9 +142,11 @@ def adapt(
         loss_before = mean_loss(peft_model, rows, pad, device)
     peft_model.train()
     checkpoint = out / CHECKPOINT_DIR
-    resumed_from = _checkpoint_step(checkpoint)
-    if resumed_from and say:
-        say(f"resuming {out} from its checkpoint at step {resumed_from}")
+
+    def resumed(step: int) -> None:
+        if say:
+            say(f"resuming {out} from its checkpoint at step {step}")
+
     state = run_loop(
         trainable(peft_model),
         len(rows),
@@ -157,6 +160,7 @@ def adapt(
         key=key,
         save_every=settings.save_every,
         description=f"adapt {settings.method}",
+        on_resume=resumed,
     )
     peft_model.eval()
     loss_after = adapted_loss(peft_model, rows, label_index, settings.method, pad, device)
@@ -184,7 +188,7 @@ def adapt(
     }
     _save(peft_model, out, settings, len(labels), meta)
     shutil.rmtree(checkpoint, ignore_errors=True)
-    return AdaptResult(out, meta, resumed_from, already_done=False)
+    return AdaptResult(out, meta, state.resumed_from, already_done=False)
 
 
 def adapted_loss(
@@ -201,19 +205,6 @@ def adapted_loss(
         total += mean_loss(peft_model, mine, pad, device) * n
         count += n
     return total / max(count, 1)
-
-
-def _checkpoint_step(checkpoint: Path) -> int:
-    from synloom.adapt.loop import STATE_FILE
-
-    if not (checkpoint / STATE_FILE).is_file():
-        return 0
-    import torch
-
-    try:
-        return int(torch.load(checkpoint / STATE_FILE, weights_only=False)["step"])
-    except (OSError, RuntimeError, EOFError, KeyError):
-        return 0
 
 
 def _save(peft_model: Any, out: Path, settings: AdaptSettings, n_labels: int, meta: dict) -> None:

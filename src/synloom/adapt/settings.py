@@ -9,8 +9,6 @@ not tuned to a task: docs/adapt.md says which to change per task.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Literal
 
 from pydantic import Field
@@ -71,9 +69,3 @@ class AdaptSettings(SpecModel):
         if self.method != "fewgen" or not self.fewgen_discriminative_weight:
             data.pop("fewgen_discriminative_weight")  # unset: the keys of earlier adapters
         return data
-
-
-def fingerprint(*parts: object) -> str:
-    """A short hash of JSON-able parts (settings, examples, base model): a checkpoint is resumed
-    only by a run with the same one."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]

@@ -9,10 +9,10 @@ per-label prefixes). `checkpoint/` holds the state of an unfinished training run
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from synloom.errors import SpecError
+from synloom.spec.contexts import files_sha256
 
 ADAPTER_META = "synloom_adapter.json"
 CHECKPOINT_DIR = "checkpoint"
@@ -36,12 +36,7 @@ def adapter_files(path: str | Path) -> list[Path]:
 def adapter_sha256(path: str | Path) -> str:
     """Hash of the adapter's weight and config files (names and bytes), where they lie aside."""
     root = Path(path)
-    digest = hashlib.sha256()
-    for file in adapter_files(root):
-        name = file.relative_to(root).as_posix().encode()
-        data = file.read_bytes()
-        digest.update(len(name).to_bytes(8, "big") + name + len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
+    return files_sha256(root, adapter_files(root))
 
 
 def check_adapter_dir(path: Path, where: str) -> Path:

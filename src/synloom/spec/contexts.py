@@ -73,9 +73,14 @@ def file_sha256(path: str | Path) -> str:
     path = Path(path)
     if not path.is_dir():
         return hashlib.sha256(_read_bytes(path)).hexdigest()
+    return files_sha256(path, sorted(p for p in path.rglob("*") if p.is_file()))
+
+
+def files_sha256(root: Path, files: list[Path]) -> str:
+    """Hash of the names (relative to `root`) and bytes of `files`, in the order given."""
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        name = file.relative_to(path).as_posix().encode()
+    for file in files:
+        name = file.relative_to(root).as_posix().encode()
         digest.update(len(name).to_bytes(8, "big") + name)
         data = _read_bytes(file)
         digest.update(len(data).to_bytes(8, "big") + data)
