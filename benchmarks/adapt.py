@@ -1,5 +1,5 @@
-"""Adapting the generator (issue 12): few-shot prompting vs LoRA, prefix tuning, prompt tuning and
-FewGen at one sample budget, on SST-2, Rotten Tomatoes and TREC-6 (../shared/datasets).
+"""Adapting the generator (issue 12): few-shot prompting vs LoRA, prefix tuning, prompt tuning,
+FewGen and MSP at one sample budget, on SST-2, Rotten Tomatoes and TREC-6 (../shared/datasets).
 
 Each task draws its seed examples from the real training split (16 per label, 8 for TREC;
 `downstream.py`'s `draw_seeds`). Every adapter is trained on them with `synloom adapt`'s defaults
@@ -47,7 +47,7 @@ from synloom.spec import load_spec
 from synloom.spec.io import parse_spec, spec_to_dict
 from synloom.train.data import LabeledData
 
-ADAPTERS = ("lora", "prefix", "prompt", "fewgen")
+ADAPTERS = ("lora", "prefix", "prompt", "fewgen", "msp")
 ROWS = ("zero-shot", "fewshot", *ADAPTERS)
 
 

@@ -45,7 +45,9 @@ class FakeBackend:
         self.batches += 1
         self.calls.append(list(prompts))
         out = []
-        for prompt, seed in zip(prompts, seeds):
+        per = getattr(params, "n", 1)  # samples per prompt: seeds[j] is prompt j // per's sample
+        for j, seed in enumerate(seeds[: len(prompts) * per]):
+            prompt = prompts[j // per]
             rng = random.Random(f"{prompt}|{seed}")
             if self.fail_every and rng.randrange(self.fail_every) == 0:
                 out.append(Completion("", "error", error="HTTP 500 after 5 retries"))

@@ -30,13 +30,14 @@ OPTIONS = [
     "--tam", "--strategies", "--seeds", "--prompting", "--no-prompting", "--calibrate",
     "--prompt", "--reference", "--max-model-samples", "--test-size", "--help", "-h",
     "--version", "-V", "--bogus", "-x", "--", "--method", "-m", "--epochs", "--unlabeled",
-    "--adapter",
+    "--adapter", "--endpoint", "--api-key-env", "--temperature", "--max-tokens", "--set",
 ]  # fmt: skip
 VALUES = [
     "abc", "0", "-1", "-5", "1.5", "1e12", "99999999999999999999", "", " ", "jsonl", "parquet",
     "hf", "csv", "lora", "fewgen", "tfidf", "embed-lr", "finetune", "rce", "0,1", ",", "openai", "local",
     "embedded", "http://127.0.0.1:9/v1", "spec.yaml", "afile", "norun", "norun/x.jsonl",
     "nodir/x.html", "afile/sub", "/", ".", "[/INST]", "[bold]x", "\x1b[2J", "run.sqlite",
+    "chat", "completions", "generation.seed=3", "a.b.c=1", "=", "x=[", "labels.9.name=q",
 ]  # fmt: skip
 # Real argv strings cannot hold NUL; undecodable bytes arrive as lone surrogates.
 JUNK = st.text(st.characters(blacklist_characters="\x00"), max_size=12)

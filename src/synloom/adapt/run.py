@@ -23,6 +23,8 @@ from synloom.adapt.examples import label_prompt, training_examples
 from synloom.adapt.fewgen import fewgen_loss
 from synloom.adapt.loop import run_loop
 from synloom.adapt.model import part_names, trainable, wrap
+from synloom.adapt.msp import build as build_msp
+from synloom.adapt.msp import example_conditions, msp_loss, msp_mean_loss
 from synloom.backends.adapter import base_identity
 from synloom.errors import SynloomError
 from synloom.spec.adapter_dir import ADAPTER_META, CHECKPOINT_DIR
@@ -90,8 +92,12 @@ def adapt(
     end = spec.generation.stop[0] if spec.generation.stop else tokenizer.eos_token
     examples = training_examples(spec, unlabeled, end=end)
     base = base_identity(spec.backend.model, model)
+    conditions = example_conditions(spec, len(unlabeled or []))
     # a checkpoint or a finished adapter is taken only with the same key
-    key = fingerprint_hash([settings.used(), [e.to_json() for e in examples], base])
+    keyed = [settings.used(), [e.to_json() for e in examples], base]
+    if settings.method == "msp":  # its examples' attribute values decide it too
+        keyed.append([[c[0], [list(p) for p in c[1]]] for c in conditions])
+    key = fingerprint_hash(keyed)
     if finished:
         meta = json.loads((out / ADAPTER_META).read_text("utf-8"))
         if meta.get("key") != key:
@@ -107,18 +113,25 @@ def adapt(
     torch.manual_seed(settings.seed)
     init_text = spec.task.description or "Write an example for the task."
     part_texts = [f"{init_text}: {spec.label(y).description or y}." for y in labels]
-    with warnings.catch_warnings():  # peft calls a transformers property deprecated in v5
-        warnings.simplefilter("ignore", FutureWarning)
-        peft_model = wrap(
-            model,
-            settings,
-            init_text,
-            tokenizer,
-            len(labels),
-            part_texts if settings.method == "fewgen" else None,
-        )
+    if settings.method == "msp":
+        peft_model = build_msp(spec, settings, model, tokenizer)
+    else:
+        with warnings.catch_warnings():  # peft calls a transformers property deprecated in v5
+            warnings.simplefilter("ignore", FutureWarning)
+            peft_model = wrap(
+                model,
+                settings,
+                init_text,
+                tokenizer,
+                len(labels),
+                part_texts if settings.method == "fewgen" else None,
+            )
     peft_model.train()
-    if settings.method == "fewgen":
+    if settings.method == "msp":
+
+        def batch_loss(idx: list[int]):
+            return msp_loss(peft_model, rows, conditions, idx, pad, device)
+    elif settings.method == "fewgen":
         prompts = [tokenizer(label_prompt(spec, y))["input_ids"] for y in labels]
 
         def batch_loss(idx: list[int]):
@@ -163,7 +176,10 @@ def adapt(
         on_resume=resumed,
     )
     peft_model.eval()
-    loss_after = adapted_loss(peft_model, rows, label_index, settings.method, pad, device)
+    if settings.method == "msp":
+        loss_after = msp_mean_loss(peft_model, rows, conditions, pad, device)
+    else:
+        loss_after = adapted_loss(peft_model, rows, label_index, settings.method, pad, device)
     meta = {
         "format": FORMAT,
         "method": settings.method,
@@ -212,7 +228,11 @@ def _save(peft_model: Any, out: Path, settings: AdaptSettings, n_labels: int, me
     from synloom.backends.adapter import LABELS_DIR
 
     names = part_names(settings, n_labels)
-    if settings.method == "fewgen":
+    if settings.method == "msp":
+        from synloom.backends.msp_prompts import save_msp
+
+        save_msp(peft_model, out, settings.virtual_tokens)
+    elif settings.method == "fewgen":
         for name in names:
             peft_model.save_pretrained(out / LABELS_DIR, selected_adapters=[name])
     else:

@@ -5,7 +5,9 @@ LoRA is merged into the weights (generation and scoring then run at the base mod
 `score` sees the adapted model). Prefix and prompt tuning stay peft wrappers: generation goes
 through them, scoring through the base model (their virtual tokens do not fit the scorer's
 left-padded batches). FewGen keeps one prefix per label; a prompt of label y generates with y's,
-and a prompt of no label (a context stage) with none.
+and a prompt of no label (a context stage) with none. MSP (`synloom.backends.msp_prompts`) mixes
+one soft prompt per condition (a prompt's label and attribute values) and generates from it as
+from prompt tuning's.
 """
 
 from __future__ import annotations
@@ -85,9 +87,14 @@ class LoadedAdapter:
             )
         self.labels: list[str] | None = self.meta.get("labels") if self.per_label else None
         try:
-            with warnings.catch_warnings():  # peft's use of APIs transformers 5 deprecates
-                warnings.simplefilter("ignore", FutureWarning)
-                peft_model = self._load(PeftModel, model)
+            if self.method == "msp":  # not peft's: a mixture of soft prompts
+                from synloom.backends.msp_prompts import load_msp
+
+                peft_model = load_msp(self.path, model)
+            else:
+                with warnings.catch_warnings():  # peft's use of APIs transformers 5 deprecates
+                    warnings.simplefilter("ignore", FutureWarning)
+                    peft_model = self._load(PeftModel, model)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise BackendError(f"cannot load adapter {self.path}: {exc}") from None
         peft_model.eval()
@@ -102,6 +109,8 @@ class LoadedAdapter:
             # 40 of the first 64 SST-2 samples ran to max_new_tokens); the base model generates
             # from the soft prompt's embeddings instead (`generation_inputs`)
             self.soft_prompt = peft_model.get_prompt_embedding_to_save("default").detach()
+            self.adapted, self.generator, self.scorer = peft_model, model, model
+        elif self.method == "msp":  # the soft prompt of each group's condition (`active`)
             self.adapted, self.generator, self.scorer = peft_model, model, model
         else:  # prefix tuning, FewGen: peft's generate ignores the prefix under transformers 5
             # (greedy output equal to the base model's); `generation_inputs` hands the base
@@ -124,10 +133,18 @@ class LoadedAdapter:
         import torch
 
         plain = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if self.method == "lora" or (self.per_label and self._part is None):
+        if self.method == "lora" or (
+            (self.per_label or self.method == "msp") and self._part is None
+        ):
             return plain, input_ids.shape[1]
         rows = input_ids.shape[0]
-        if self.soft_prompt is None:
+        soft_prompt = self.soft_prompt
+        if self.method == "msp":
+            from synloom.backends.msp_prompts import decode_part
+
+            with torch.no_grad():
+                soft_prompt = self.adapted.soft_prompt(decode_part(self._part)).detach()
+        if soft_prompt is None:
             n = self.adapted.active_peft_config.num_virtual_tokens
             cache = self.adapted.get_prompt(batch_size=rows)
             dtype = self.generator.dtype
@@ -141,7 +158,7 @@ class LoadedAdapter:
             ]
 
         embed = self.generator.get_input_embeddings()
-        soft = self.soft_prompt.to(embed.weight.device, embed.weight.dtype)
+        soft = soft_prompt.to(embed.weight.device, embed.weight.dtype)
         embeds = torch.cat([soft.expand(rows, -1, -1), embed(input_ids)], dim=1)
         ones = torch.ones(
             (rows, soft.shape[0]), dtype=attention_mask.dtype, device=attention_mask.device
@@ -167,10 +184,18 @@ class LoadedAdapter:
         """What the run manifest records of the adapter."""
         return {"path": str(self.path), "method": self.method, "sha256": self.sha256[:16]}
 
-    def groups(self, labels: Sequence[str | None], n: int) -> list[tuple[str | None, list[int]]]:
+    def groups(
+        self,
+        labels: Sequence[str | None],
+        n: int,
+        attributes: Sequence[Sequence[tuple[str, str]]] = (),
+    ) -> list[tuple[str | None, list[int]]]:
         """The prompts of a batch by the adapter part they run with, in first-seen order: one
         group of all of them unless the adapter is per label (then each label's part; None for
-        a prompt of no label, which runs on the base model)."""
+        a prompt of no label, which runs on the base model) or MSP (each label and attribute
+        values' part, `attributes[i]` being prompt i's (dimension, value) pairs)."""
+        if self.method == "msp":
+            return self.adapted.groups(labels, n, attributes)
         if not self.per_label:
             return [(None, list(range(n)))]
         if len(labels) != n:
@@ -192,7 +217,12 @@ class LoadedAdapter:
             # padding, not at its first token (rows of one zero-shot prompt differ by a token)
             warnings.filterwarnings("ignore", message="Position ids are not supported")
             self._part = part
-            if not self.per_label:
+            if self.method == "msp":
+                from synloom.backends.msp_prompts import decode_part
+
+                with self.adapted.conditioned(None if part is None else decode_part(part)):
+                    yield
+            elif not self.per_label:
                 yield
             elif part is None:
                 with self.adapted.disable_adapter():

@@ -27,7 +27,10 @@ class GenerationParams:
     (`synloom.backends.self_debias`, local backend only); `counter_prompts[i]` are then prompt
     i's other-label prompts, filled per batch from the requests (never stored in `to_json`).
     `labels[i]` is prompt i's label (None for a request of no label, e.g. a context), filled per
-    batch the same way, for a backend whose adapter has one part per label (FewGen)."""
+    batch the same way, for a backend whose adapter has one part per label (FewGen). `n`: the
+    completions wanted per prompt (`generation.samples_per_prompt`), set per call by the engine,
+    never stored in `to_json`; a backend then returns `n` completions per prompt, prompt-major
+    (prompt i's k-th at i * n + k), with one seed per completion in the same order."""
 
     max_new_tokens: int = 40
     temperature: float = 1.0
@@ -37,6 +40,10 @@ class GenerationParams:
     self_debias_decay: float | None = None
     counter_prompts: tuple[tuple[str, ...], ...] = ()
     labels: tuple[str | None, ...] = ()
+    # prompt i's attribute values as (dimension, value) pairs, filled per batch like `labels`,
+    # for an adapter with one part per attribute value (MSP)
+    attributes: tuple[tuple[tuple[str, str], ...], ...] = ()
+    n: int = 1
 
     def to_json(self) -> dict:
         out = {
@@ -92,7 +99,9 @@ class Backend(Protocol):
     def generate(
         self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
     ) -> list[Completion]:
-        """One completion per prompt. `seeds[i]` seeds request i (local backends seed per batch)."""
+        """`params.n` completions per prompt, prompt-major. `seeds[j]` seeds completion j (local
+        backends seed per batch; with n > 1 an HTTP backend sends prompt i once, with `n` and
+        seed `seeds[i * n]`)."""
         ...
 
     def score(self, prompts: Sequence[str], continuations: Sequence[str]) -> list[np.ndarray]:
@@ -110,8 +119,9 @@ class StreamingBackend(Protocol):
     def stream(
         self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
     ) -> Generator[tuple[int, Completion], None, None]:
-        """(index, Completion) pairs in completion order; closing the generator early stops (and
-        cancels) what is still in flight. Raises `SharedFailure` when the first requests all
+        """(index, Completion) pairs in completion order (with `params.n` > 1 the index is the
+        completion's, i * n + k, and a prompt's n completions come one after another); closing
+        the generator early stops (and cancels) what is still in flight. Raises `SharedFailure` when the first requests all
         failed alike for good."""
         ...
 

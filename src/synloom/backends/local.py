@@ -117,13 +117,20 @@ class LocalBackend:
         """Sample one completion per prompt; the whole batch is seeded with `seeds[0]`. With
         `params.self_debias_decay` set, decode with self-debiasing against each prompt's
         `params.counter_prompts` (`synloom.backends.self_debias`). With a per-label adapter
-        (FewGen) the batch runs in groups by label, each seeded with its first request's seed."""
+        (FewGen) the batch runs in groups by label, each seeded with its first request's seed.
+        With `params.n` > 1, each prompt is prefilled once and its key/value cache copied to n
+        rows (`synloom.backends.shared_prefill`); under self-debiasing or a prefix, prompt or per-label adapter
+        the prompts are repeated n times instead (the same samples, no prefill saved)."""
         if not prompts:
             return []
+        if params.n > 1 and not self._shares_prefill(params):
+            from synloom.backends.shared_prefill import repeated
+
+            return self.generate(*repeated(prompts, params), seeds)
         if self.adapter is None:
             return self._generate(prompts, params, seeds[0], self.generator)
         out: list[Completion | None] = [None] * len(prompts)
-        for part, idx in self.adapter.groups(params.labels, len(prompts)):
+        for part, idx in self.adapter.groups(params.labels, len(prompts), params.attributes):
             sub = replace(
                 params,
                 counter_prompts=tuple(params.counter_prompts[i] for i in idx)
@@ -137,10 +144,20 @@ class LocalBackend:
                 out[i] = completion
         return out  # type: ignore[return-value]
 
+    def _shares_prefill(self, params: GenerationParams) -> bool:
+        """Whether n samples of a prompt can decode from one prefilled cache: the base model or
+        a merged LoRA, without self-debiasing (whose processor holds one row per prompt)."""
+        plain = self.adapter is None or (
+            self.adapter.method == "lora" and not self.adapter.per_label
+        )
+        return plain and params.self_debias_decay is None
+
     def _generate(
         self, prompts: Sequence[str], params: GenerationParams, seed: int, model
     ) -> list[Completion]:
         import torch
+
+        from synloom.backends.shared_prefill import shared_prefill_inputs
 
         tok = self.tokenizer
         tok.padding_side = "left"
@@ -171,7 +188,9 @@ class LocalBackend:
             processor = self_debias_processor(self.model, tok, params, len(prompts), width)
             kwargs["logits_processor"] = LogitsProcessorList([processor])
         inputs, start = dict(enc), enc["input_ids"].shape[1]
-        if self.adapter is not None:
+        if params.n > 1:
+            inputs = shared_prefill_inputs(model, enc, params.n)
+        elif self.adapter is not None:
             if params.self_debias_decay is not None and self.adapter.method != "lora":
                 raise BackendError("self-debiasing runs without an adapter or with a LoRA one")
             inputs, start = self.adapter.generation_inputs(

@@ -23,6 +23,7 @@ from synloom.backends.base import Completion, GenerationParams
 from synloom.backends.concurrency import AdaptiveLimiter
 from synloom.backends.http_pool import RequestPool
 from synloom.backends.http_retry import FATAL_STATUS, RequestFailure, RetryPolicy, parse_retry_after
+from synloom.backends.openai_choices import ChoiceSender, per_completion
 from synloom.backends.openai_wire import (
     NoPromptLogprobs,
     generation_payload,
@@ -88,6 +89,7 @@ class OpenAIBackend:
         )
         self._runner = LoopThread()
         self._session: Any = None
+        self._choices = ChoiceSender(self.base_url)  # learns whether the server serves `n`
         if check_server:
             try:
                 chosen = self._runner.run(self._check_server())
@@ -128,8 +130,8 @@ class OpenAIBackend:
     def generate(
         self, prompts: Sequence[str], params: GenerationParams, seeds: Sequence[int]
     ) -> list[Completion]:
-        """One completion per prompt, in order; failed requests carry `error`."""
-        out: list[Completion | None] = [None] * len(prompts)
+        """`params.n` completions per prompt, in order; failed requests carry `error`."""
+        out: list[Completion | None] = [None] * (len(prompts) * params.n)
         for i, comp in self.stream(prompts, params, seeds):
             out[i] = comp
         return out  # type: ignore[return-value]
@@ -139,22 +141,38 @@ class OpenAIBackend:
     ) -> Generator[tuple[int, Completion], None, None]:
         """(index, Completion) pairs as requests finish, keeping up to the adaptive limit in flight.
         Raises BackendError on problems no retry can fix (bad key, unknown model or route), and
-        `SharedFailure` when the first requests all failed alike for good (e.g. HTTP 400)."""
-        if len(prompts) != len(seeds):
+        `SharedFailure` when the first requests all failed alike for good (e.g. HTTP 400).
+        With `params.n` > 1 each prompt goes once with `n` and its first sample's seed
+        (`synloom.backends.openai_choices`), or, to a server that refuses `n`, as n requests."""
+        if len(prompts) * params.n != len(seeds):
             raise BackendError("generate: prompts and seeds differ in length")
         if params.self_debias_decay is not None:
             raise BackendError("self-debiasing needs the local backend; an HTTP server cannot")
+        if params.n > 1 and self._choices.one_choice:
+            from synloom.backends.shared_prefill import repeated
+
+            prompts, params = repeated(prompts, params)
         path = "/chat/completions" if self.endpoint == "chat" else "/completions"
+        n = params.n
 
-        def attempt_fn(i: int) -> Callable[[], Awaitable[Completion]]:
-            body = generation_payload(self.endpoint, self.model, prompts[i], params, seeds[i])
+        def attempt_fn(i: int) -> Callable[[], Awaitable[Any]]:
+            bodies = [
+                generation_payload(self.endpoint, self.model, prompts[i], params, seeds[i * n + k])
+                for k in range(n)
+            ]
+            if n == 1:
 
-            async def attempt() -> Completion:
-                return parse_generation(self.endpoint, await self._post(path, body), params)
+                async def single() -> Completion:
+                    return parse_generation(
+                        self.endpoint, await self._post(path, bodies[0]), params
+                    )
 
-            return attempt
+                return single
 
-        return self._runner.iterate(lambda: self.pool.fan_out(len(prompts), attempt_fn))
+            return lambda: self._choices.send(self._post, path, bodies, self.endpoint, params)
+
+        results = self._runner.iterate(lambda: self.pool.fan_out(len(prompts), attempt_fn))
+        return results if n == 1 else per_completion(results, n)
 
     def score(self, prompts: Sequence[str], continuations: Sequence[str]) -> list[np.ndarray]:
         """Per-token log-probs of each continuation, via completions with `echo=True, logprobs=1`

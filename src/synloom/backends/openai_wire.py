@@ -12,6 +12,7 @@ import numpy as np
 
 from synloom.backends.base import Completion, GenerationParams, cut_at_stop
 from synloom.backends.http_retry import RequestFailure
+from synloom.prompts.chat import decode_chat
 
 MAX_STOP_STRINGS = 4  # OpenAI rejects more; the rest are applied client-side
 
@@ -31,8 +32,8 @@ def generation_payload(
         body["top_k"] = params.top_k
     if params.stop:
         body["stop"] = list(params.stop[:MAX_STOP_STRINGS])
-    if endpoint == "chat":
-        body["messages"] = [{"role": "user", "content": prompt}]
+    if endpoint == "chat":  # a recipe's chat messages (prompts/chat.py), else one user message
+        body["messages"] = decode_chat(prompt) or [{"role": "user", "content": prompt}]
     else:
         body["prompt"] = prompt
     return body

@@ -1,4 +1,4 @@
-"""`synloom adapt SPEC --method lora|prefix|prompt|fewgen --out ADAPTER_DIR`."""
+"""`synloom adapt SPEC --method lora|prefix|prompt|fewgen|msp --out ADAPTER_DIR`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def adapt(
     spec_path: Annotated[
         Path, typer.Argument(metavar="SPEC", help="task spec (YAML) with seed examples")
     ],
-    method: Annotated[str, typer.Option("--method", "-m", help="lora, prefix, prompt or fewgen")],
+    method: Annotated[
+        str, typer.Option("--method", "-m", help="lora, prefix, prompt, fewgen or msp")
+    ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="adapter directory (resumes if it exists)")
     ],
@@ -27,6 +29,10 @@ def adapt(
     rank: Annotated[int | None, typer.Option(help="LoRA rank (default 8)")] = None,
     virtual_tokens: Annotated[
         int | None, typer.Option(help="prefix / prompt length in tokens (default 10)")
+    ] = None,
+    mixture: Annotated[
+        str | None,
+        typer.Option(help="msp: how value prompts mix, concat, mean or attention (default mean)"),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="seed of initialisation and data order")] = None,
     save_every: Annotated[
@@ -62,6 +68,7 @@ def adapt(
         "batch_size": batch_size,
         "lora_rank": rank,
         "virtual_tokens": virtual_tokens,
+        "msp_mixture": mixture,
         "seed": seed,
         "save_every": save_every,
     }

@@ -25,6 +25,29 @@ def generate(
     adapter: Annotated[
         str | None, typer.Option(help="adapter directory from `synloom adapt` (local backend)")
     ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="completions or chat (openai backend; chat sends system + user messages)"
+        ),
+    ] = None,
+    api_key_env: Annotated[
+        str | None, typer.Option(help="environment variable holding the API key (openai backend)")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(min=0.0, help="override generation.temperature")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(min=1, help="override generation.max_new_tokens")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="override any spec field, KEY.PATH=VALUE (value read as YAML), e.g. "
+            "recipe.min_words=5; repeatable",
+        ),
+    ] = None,
     allow_outside_paths: Annotated[
         bool, typer.Option(help="let the spec name files outside its own folder")
     ] = False,
@@ -44,6 +67,11 @@ def generate(
         base_url=base_url,
         model=model,
         adapter=adapter,
+        endpoint=endpoint,
+        api_key_env=api_key_env,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        sets=set_ or [],
     )
     prepare_run_dir(out)
     with RichProgress() as progress:

@@ -6,10 +6,12 @@ exactly what an uninterrupted one did."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from synloom.errors import SynloomError
-from synloom.recipes import RoundPlan, RoundState
+from synloom.recipes import SAMPLE_STAGE, RoundPlan, RoundState
+from synloom.seeds import derive_seed
 
 if TYPE_CHECKING:
     from synloom.recipes import Recipe, StagePlan
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from synloom.store import PlannedRequest, RunStore
 
 MAX_ROUND_REQUESTS = 50_000  # a round is planned in memory: a larger need takes several rounds
+PROMPT_GROUP = "prompt_group"  # meta key: the id of the request whose prompt a sample shares
 
 
 def request_cap(spec: TaskSpec, stage: StagePlan) -> int:
@@ -48,7 +51,8 @@ def plan_round(recipe: Recipe, state: RoundState) -> list[PlannedRequest]:
 def planned_round(recipe: Recipe, state: RoundState) -> RoundPlan:
     """The recipe's plan for the round, checked against what the engine relies on: this stage and
     round, plan order, at most `state.limit` requests, one label of the stage each; with the
-    annotations the recipe returned (a `RoundPlan`), if any."""
+    annotations the recipe returned (a `RoundPlan`), if any. With `samples_per_prompt` > 1 the
+    sample stage's requests then share prompts (`share_prompts`)."""
     plan = recipe.plan_round(state)
     if not isinstance(plan, RoundPlan):
         plan = RoundPlan(list(plan))
@@ -67,4 +71,51 @@ def planned_round(recipe: Recipe, state: RoundState) -> RoundPlan:
                 f"recipe {state.spec.recipe.type!r} planned request {req.id!r} outside round"
                 f" {rnd} of stage {stage.name!r} (build requests with make_request)"
             )
+    n = state.spec.generation.per_prompt
+    if n > 1 and stage.name == SAMPLE_STAGE:
+        return replace(plan, requests=share_prompts(state, requests, n))
     return plan
+
+
+def share_prompts(
+    state: RoundState, requests: list[PlannedRequest], n: int
+) -> list[PlannedRequest]:
+    """The round's requests regrouped so that `n` samples share one prompt: each label's requests,
+    in plan order, are cut into groups of `n` (the last may be smaller); every member of a group
+    takes its first request's prompt, context and meta (so a few-shot group shares its demos),
+    with `meta["prompt_group"]` naming that first request. Groups keep plan order (the j-th group
+    of every label before any (j+1)-th), each group's members are consecutive, and a batch holds
+    `batch_size // n` whole groups (at least one), so a backend call prefills each prompt once.
+    Ids and seeds are then those of the new places (the recipe's id with the new index, the seed
+    derived from it as `make_request` derives it): the plan is still a pure function of the spec
+    and the store, and a sample's seed of its id."""
+    rank: dict[str | None, int] = {}
+    for req in requests:
+        rank.setdefault(req.label, len(rank))
+    place: dict[str | None, int] = {}
+    keyed = []
+    for req in requests:
+        k = place.get(req.label, 0)
+        place[req.label] = k + 1
+        keyed.append(((k // n, rank[req.label], k % n), req))
+    keyed.sort(key=lambda item: item[0])
+    per_batch = max(1, state.spec.generation.batch_size // n)
+    out: list[PlannedRequest] = []
+    group = -1
+    leader = requests[0]
+    for idx, ((_, _, member), req) in enumerate(keyed):
+        req_id = f"{req.id.rsplit('-', 1)[0]}-{idx:06d}"  # stage letter and round, new index
+        if member == 0:
+            group += 1
+            leader = replace(req, id=req_id, meta={**req.meta, PROMPT_GROUP: req_id})
+        out.append(
+            replace(
+                leader,
+                id=req_id,
+                idx=idx,
+                batch=group // per_batch,
+                seed=derive_seed(state.spec.seed, req_id),
+                meta=dict(leader.meta),
+            )
+        )
+    return out

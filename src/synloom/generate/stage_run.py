@@ -18,6 +18,7 @@ from synloom.backends.base import GenerationParams, SharedFailure, StreamingBack
 from synloom.generate.finalize import finalize_round
 from synloom.generate.manifest import budget_start
 from synloom.generate.plan import MAX_ROUND_REQUESTS, planned_round, request_cap, round_state
+from synloom.generate.shared_prompts import shared_calls
 from synloom.generate.stopping import Stop, one_line, round_size, round_stop
 from synloom.recipes import SAMPLE_STAGE
 from synloom.store import Output, OutputStatus, PlannedRequest, RunStore
@@ -134,13 +135,17 @@ class StageRun:
     def _send_batches(
         self, backend: Backend, pending: list[PlannedRequest], params: GenerationParams
     ) -> None:
-        """One `generate` call and one store transaction per planned batch."""
+        """One store transaction per planned batch, and one `generate` call per size of the
+        prompt groups in it (`shared_calls`: a single call unless samples share prompts)."""
         for _, group in groupby(pending, key=lambda r: r.batch):
             batch = list(group)
             self.store.mark_sent([r.id for r in batch])
-            seeds = [r.seed for r in batch]
-            sent = with_request_conditions(params, batch)
-            self.record(batch, backend.generate([r.prompt for r in batch], sent, seeds))
+            done: dict[str, Completion] = {}
+            for call in shared_calls(batch):
+                sent = call.params(with_request_conditions(params, call.leaders))
+                got = backend.generate([r.prompt for r in call.leaders], sent, call.seeds)
+                done.update((r.id, c) for r, c in call.completions(got))
+            self.record(batch, [done[r.id] for r in batch])
             self._report()
 
     def _stream(
@@ -148,7 +153,8 @@ class StageRun:
     ) -> None:
         """Send the requests through `backend.stream`, which keeps as many in flight as the
         server sustains, and record each outcome as it arrives (committed in small groups so
-        `kill -9` loses at most the last half second; a rerun resends only unfinished ones)."""
+        `kill -9` loses at most the last half second; a rerun resends only unfinished ones). The
+        samples of one prompt are committed together once all of them arrived."""
         self.store.mark_sent([r.id for r in pending])
         buf: list[tuple[PlannedRequest, Completion]] = []
         last = time.monotonic()
@@ -159,16 +165,26 @@ class StageRun:
                 buf.clear()
                 self._report()
 
-        seeds = [r.seed for r in pending]
-        sent = with_request_conditions(params, pending)
         try:
-            # leaving the block closes the stream: it stops (and cancels) what is still in flight
-            with closing(backend.stream([r.prompt for r in pending], sent, seeds)) as results:
-                for i, completion in results:
-                    buf.append((pending[i], completion))
-                    if len(buf) >= STREAM_FLUSH_ROWS or time.monotonic() - last >= STREAM_FLUSH_S:
-                        flush()
-                        last = time.monotonic()
+            for call in shared_calls(pending):
+                members, n = call.members, call.n
+                sent = call.params(with_request_conditions(params, call.leaders))
+                arrived = [0] * len(call.groups)
+                open_groups = 0
+                # leaving the block closes the stream: it stops (and cancels) what is in flight
+                prompts = [r.prompt for r in call.leaders]
+                with closing(backend.stream(prompts, sent, call.seeds)) as results:
+                    for i, completion in results:
+                        buf.append((members[i], completion))
+                        arrived[i // n] += 1
+                        open_groups += (arrived[i // n] == 1) - (arrived[i // n] == n)
+                        due = (
+                            len(buf) >= STREAM_FLUSH_ROWS
+                            or time.monotonic() - last >= STREAM_FLUSH_S
+                        )
+                        if due and not open_groups:
+                            flush()
+                            last = time.monotonic()
         finally:
             flush()
 
@@ -211,10 +227,11 @@ def params_of(request: PlannedRequest) -> GenerationParams:
 def with_request_conditions(
     params: GenerationParams, batch: list[PlannedRequest]
 ) -> GenerationParams:
-    """`params` with each request's label and, when they ask for self-debiasing, its other-label
-    prompts (its meta's `counter_prompts`)."""
+    """`params` with each request's label and attribute values (its meta's `attributes`) and,
+    when they ask for self-debiasing, its other-label prompts (its meta's `counter_prompts`)."""
     labels = tuple(r.label for r in batch)
+    attributes = tuple(tuple(sorted((r.meta.get("attributes") or {}).items())) for r in batch)
     if params.self_debias_decay is None:
-        return replace(params, labels=labels)
+        return replace(params, labels=labels, attributes=attributes)
     counter = tuple(tuple(r.meta.get("counter_prompts", ())) for r in batch)
-    return replace(params, counter_prompts=counter, labels=labels)
+    return replace(params, counter_prompts=counter, labels=labels, attributes=attributes)

@@ -17,6 +17,8 @@ _SENTENCE_END = re.compile(r"[.!?](?=[^.!?]*$)")
 REJECTION_REASONS = frozenset(
     {"unterminated", "empty", "too_short", "too_long", "refusal", "copies_context"}
 )
+# and what `synloom.prompts.chat_clean` adds for chat replies
+CHAT_REJECTION_REASONS = frozenset({"chat_refusal", "chat_chatter", "echo"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,19 @@ def parse_completion(
     cut = cut_completion(text, finished=finish_reason == "stop")
     if cut is None:
         return ParseResult(None, "unterminated", "no closing quote, newline or sentence end")
-    sample = " ".join(cut.split()).strip().strip('"').strip()
+    return check_sample(
+        " ".join(cut.split()).strip().strip('"').strip(),
+        min_words=min_words,
+        max_words=max_words,
+        context=context,
+    )
+
+
+def check_sample(
+    sample: str, *, min_words: int, max_words: int | None = None, context: str | None = None
+) -> ParseResult:
+    """ZeroGen's checks of a cut sample: not empty, within the word limits, no refusal, not a
+    copy of the request's context."""
     if not sample:
         return ParseResult(None, "empty")
     n_words = len(sample.split())

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from synloom.backends.base import GenerationParams
 from synloom.prompts import ParseResult, parse_completion
+from synloom.prompts.chat import chat_prompt, chat_request_text
+from synloom.prompts.chat_clean import parse_chat_reply
 from synloom.seeds import derive_seed
 from synloom.store import PlannedRequest
 
@@ -131,7 +133,17 @@ class Recipe(ABC):
     ) -> ParseResult:
         """One completion of `request` as the stage's output: its text, or a rejection reason.
         ZeroGen's parser (cut, word limits, refusals, copies of the context) unless the recipe
-        parses a stage of its own differently (AttrPrompt's value lists, yes/no answers)."""
+        parses a stage of its own differently (AttrPrompt's value lists, yes/no answers). A chat
+        request's reply is cleaned of preambles, outros and wrapping first (`parse_chat_reply`)."""
+        if (body := chat_request_text(request.prompt)) is not None:
+            return parse_chat_reply(
+                text,
+                finish_reason,
+                prompt=body,
+                min_words=stage.min_words,
+                max_words=stage.max_words,
+                context=request.context,
+            )
         return parse_completion(
             text,
             finish_reason,
@@ -208,8 +220,14 @@ def make_request(
     context: str | None = None,
     meta: dict | None = None,
 ) -> PlannedRequest:
-    """The `idx`-th request of the round: its id, batch and seed follow from its place."""
+    """The `idx`-th request of the round: its id, batch and seed follow from its place. For a
+    chat endpoint the prompt goes as chat messages, without the completion stop strings (a
+    reply that opens with a quote would stop there; the chat turn ends the reply)."""
     stage = state.stage
+    params = stage.params.to_json()
+    if getattr(state.spec.backend, "endpoint", None) == "chat":
+        prompt = chat_prompt(prompt, getattr(state.spec.recipe, "system", None))
+        params["stop"] = []
     req_id = f"{stage.name[0]}{state.round}-{idx:06d}"
     return PlannedRequest(
         id=req_id,
@@ -221,6 +239,6 @@ def make_request(
         prompt=prompt,
         context=context,
         seed=derive_seed(state.spec.seed, req_id),
-        params=stage.params.to_json(),
+        params=params,
         meta=meta or {},
     )

@@ -45,9 +45,11 @@ OMITTED_WHEN_UNSET = frozenset(
         "recipe.self_debias_decay",
         "recipe.contexts_column",
         "recipe.random_pool",  # ProGen's ablation; unset: False
+        "recipe.system",  # the chat system message; unset: the default one
         "backend.revision",
         "backend.trust_remote_code",  # unset: False
         "backend.adapter",  # set: the adapter's content hash, not its path
+        "generation.samples_per_prompt",  # unset (or 1): one sample per prompt
     }
 )
 

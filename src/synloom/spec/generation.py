@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from synloom.spec.base import Int, Real, SpecModel
 
 MAX_SAMPLES_PER_LABEL = 10_000_000  # planning and the store grow with the budget
+MAX_SAMPLES_PER_PROMPT = 64
 
 
 class GenerationConfig(SpecModel):
@@ -15,7 +16,20 @@ class GenerationConfig(SpecModel):
     samples_per_label: Int = Field(
         100, ge=0, le=MAX_SAMPLES_PER_LABEL, description="accepted samples wanted per label"
     )
-    batch_size: Int = Field(32, ge=1, le=4096, description="prompts per backend call")
+    batch_size: Int = Field(
+        32,
+        ge=1,
+        le=4096,
+        description="samples per backend call (with samples_per_prompt n: batch_size // n prompts"
+        " of n samples each, at least one prompt)",
+    )
+    samples_per_prompt: Int | None = Field(
+        None,
+        ge=1,
+        le=MAX_SAMPLES_PER_PROMPT,
+        description="samples decoded from one rendered prompt (one prefill, its cache shared);"
+        " unset or 1: one sample per prompt",
+    )
     max_new_tokens: Int = Field(40, ge=1, le=32768)
     temperature: Real = Field(1.0, ge=0.0, le=10.0)
     top_p: Real = Field(0.9, gt=0.0, le=1.0)
@@ -37,6 +51,17 @@ class GenerationConfig(SpecModel):
     near_duplicate_threshold: Real | None = Field(
         None, gt=0.0, le=1.0, description="MinHash Jaccard threshold; None turns the filter off"
     )
+
+    @field_validator("samples_per_prompt")
+    @classmethod
+    def _one_is_unset(cls, value: int | None) -> int | None:
+        # 1 is today's behaviour: stored as unset, so the data fingerprint stays as it was
+        return None if value == 1 else value
+
+    @property
+    def per_prompt(self) -> int:
+        """Samples per rendered prompt (1 when `samples_per_prompt` is unset)."""
+        return self.samples_per_prompt or 1
 
     @model_validator(mode="after")
     def _check_stop(self) -> GenerationConfig:

@@ -62,11 +62,13 @@ def parse_spec(
         )
     seed_paths: list[Path] = []
 
-    def seed_loader(file: SeedFile, names: list[str]) -> list[dict]:
+    def seed_loader(
+        file: SeedFile, names: list[str], attributes: dict[str, list[str]] | None = None
+    ) -> list[dict]:
         where = f"{source}: seed_examples_file"
         path = _spec_file(file.path, where, base_dir, allow_outside_paths)
         seed_paths.append(path)
-        return read_seed_file(path, file, names, where)
+        return read_seed_file(path, file, names, where, attributes)
 
     context = {"seed_loader": seed_loader if check_files else None}
     try:

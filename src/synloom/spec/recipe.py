@@ -129,6 +129,12 @@ class PromptRecipeConfig(RecipeConfig):
         gt=0,
         description="self-debiasing decay λ (DINO used 200); local backend only; unset: off",
     )
+    system: str | None = Field(
+        None,
+        max_length=20_000,
+        description="system message of chat requests (backend endpoint: chat); unset: a short "
+        "generic one (synloom.prompts.chat); empty: no system message",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -195,6 +201,11 @@ class PromptRecipeConfig(RecipeConfig):
                 "recipe.self_debias_decay: self-debiasing needs the next-token distributions of "
                 f"every label's prompt, which only the local backend gives; backend "
                 f"{spec.backend.type!r} cannot (remove self_debias_decay or use type: local)"
+            )
+        if self.system is not None and getattr(spec.backend, "endpoint", None) != "chat":
+            raise ValueError(
+                "recipe.system: a system message is sent to chat models only; set backend "
+                "type: openai with endpoint: chat, or remove recipe.system"
             )
         allowed = LABEL_FIELDS | set(spec.attributes) | self.prompt_fields(spec)
         if self.has_contexts or self.context_stage is not None:

@@ -30,7 +30,8 @@ _INTEGER = re.compile(r"-?[0-9]+")
 
 class SeedFile(SpecModel):
     """Where the seeds are and which columns hold them; a plain string is the path, with the
-    columns `text` and `label`. Other columns of the file are ignored."""
+    columns `text` and `label`. A column named like one of the spec's `attributes` dimensions
+    gives each row its value of that dimension (an empty cell: none). Other columns are ignored."""
 
     path: str = Field(
         min_length=1, description="file or saved-dataset folder, relative to the spec"
@@ -103,21 +104,31 @@ def _text(value: Any, column: str) -> str:
     return value
 
 
-def read_seed_file(path: Path, file: SeedFile, names: list[str], where: str) -> list[dict]:
-    """The seed examples (dicts of text, label, text_b) of `path` in file order; a bad row is a
-    one-line SpecError naming the row (1-based, not counting a CSV header)."""
+def read_seed_file(
+    path: Path,
+    file: SeedFile,
+    names: list[str],
+    where: str,
+    attributes: dict[str, list[str]] | None = None,
+) -> list[dict]:
+    """The seed examples (dicts of text, label, text_b and, where the file has columns named like
+    the `attributes` dimensions, attributes) of `path` in file order; a bad row is a one-line
+    SpecError naming the row (1-based, not counting a CSV header)."""
     columns = [file.text, file.label] + ([file.text_b] if file.text_b else [])
-    table = read_table(path, columns, where)
+    dims = tuple(attributes or {})
+    table = read_table(path, columns, where, optional=dims)
     seeds = []
     for n, row in enumerate(table.rows, 1):
         try:
-            seeds.append(
-                {
-                    "text": _text(row[file.text], file.text),
-                    "label": label_name(row[file.label], names, table.class_names.get(file.label)),
-                    "text_b": None if file.text_b is None else _text(row[file.text_b], file.text_b),
-                }
-            )
+            seed = {
+                "text": _text(row[file.text], file.text),
+                "label": label_name(row[file.label], names, table.class_names.get(file.label)),
+                "text_b": None if file.text_b is None else _text(row[file.text_b], file.text_b),
+            }
+            given = _attributes(row, attributes or {})
+            if given:
+                seed["attributes"] = given
+            seeds.append(seed)
         except ValueError as exc:
             raise SpecError(one_line(f"{where}: {path}: row {n}: {exc}")) from None
     if file.max_per_label is not None:
@@ -130,6 +141,25 @@ def read_seed_file(path: Path, file: SeedFile, names: list[str], where: str) -> 
             )
         )
     return seeds
+
+
+def _attributes(row: dict[str, Any], attributes: dict[str, list[str]]) -> dict[str, str]:
+    """The row's value of each attribute dimension it has a non-empty cell for; ValueError for a
+    value the spec does not declare."""
+    out = {}
+    for dim, values in attributes.items():
+        value = row.get(dim)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, str) or value not in values:
+            shown = repr(value) if isinstance(value, str) else _kind(value)
+            raise ValueError(
+                f"attribute {dim!r}: {shown} is not one of its values ({', '.join(values)})"
+            )
+        out[dim] = value
+    return out
 
 
 def _sample(seeds: list[dict], limit: int, seed: int) -> list[dict]:

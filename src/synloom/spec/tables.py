@@ -39,15 +39,16 @@ def table_format(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
 
 
-def read_table(path: Path, columns: list[str], where: str) -> Table:
-    """The rows of `path` with `columns`; a missing column, an unreadable file or a bad row is a
-    one-line SpecError starting with `where`."""
+def read_table(path: Path, columns: list[str], where: str, optional: tuple[str, ...] = ()) -> Table:
+    """The rows of `path` with `columns`, and with each of the `optional` columns (None where the
+    file or row lacks it); a missing column, an unreadable file or a bad row is a one-line
+    SpecError starting with `where`."""
     kind = table_format(path)
     if kind is None:
         raise SpecError(one_line(f"{where}: {path}: unknown format; use {FORMAT_NAMES}"))
     columns = list(dict.fromkeys(columns))
     reader = {"csv": _csv, "tsv": _csv, "jsonl": _jsonl, "parquet": _parquet, "hf": _hf}[kind]
-    table = reader(path, columns, f"{where}: {path}")
+    table = reader(path, columns, f"{where}: {path}", [c for c in optional if c not in columns])
     if not table.rows:
         raise SpecError(one_line(f"{where}: {path}: no rows"))
     return table
@@ -73,19 +74,19 @@ def _text(path: Path, where: str) -> str:
         raise SpecError(one_line(f"{where}: cannot read ({exc.strerror or exc})")) from None
 
 
-def _csv(path: Path, columns: list[str], where: str) -> Table:
+def _csv(path: Path, columns: list[str], where: str, optional: list[str]) -> Table:
     text = _text(path, where)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         _missing(where, columns, list(reader.fieldnames or []))
-        rows = [{c: row.get(c) for c in columns} for row in reader]
+        rows = [{c: row.get(c) for c in columns + optional} for row in reader]
     except csv.Error as exc:
         raise SpecError(one_line(f"{where}: line {reader.line_num}: bad CSV ({exc})")) from None
     return Table(rows)
 
 
-def _jsonl(path: Path, columns: list[str], where: str) -> Table:
+def _jsonl(path: Path, columns: list[str], where: str, optional: list[str]) -> Table:
     rows = []
     for n, line in enumerate(_text(path, where).splitlines(), 1):
         if not line.strip():
@@ -97,7 +98,7 @@ def _jsonl(path: Path, columns: list[str], where: str) -> Table:
         if not isinstance(row, dict):
             raise SpecError(one_line(f"{where}: line {n}: not a JSON object"))
         _missing(f"{where}: line {n}", columns, list(row))
-        rows.append({c: row[c] for c in columns})
+        rows.append({c: row.get(c) for c in columns + optional})
     return Table(rows)
 
 
@@ -109,13 +110,14 @@ def _lazy(module: str, where: str) -> Any:
         raise SpecError(one_line(f"{where}: {missing_extra(exc, prefer='train') or exc}")) from None
 
 
-def _parquet(path: Path, columns: list[str], where: str) -> Table:
+def _parquet(path: Path, columns: list[str], where: str, optional: list[str]) -> Table:
     pa = _lazy("pyarrow", where)
     pq = _lazy("pyarrow.parquet", where)
     try:
         schema = pq.read_schema(path)
         _missing(where, columns, schema.names)
-        rows = pq.read_table(path, columns=columns).to_pylist()
+        read = columns + [c for c in optional if c in schema.names]
+        rows = [dict.fromkeys(optional) | r for r in pq.read_table(path, columns=read).to_pylist()]
     except (pa.ArrowException, OSError) as exc:
         raise SpecError(one_line(f"{where}: not a readable Parquet file ({exc})")) from None
     features = {}
@@ -137,7 +139,7 @@ def _parquet(path: Path, columns: list[str], where: str) -> Table:
     return Table(rows, names)
 
 
-def _hf(path: Path, columns: list[str], where: str) -> Table:
+def _hf(path: Path, columns: list[str], where: str, optional: list[str]) -> Table:
     if not any((path / name).is_file() for name in ("dataset_info.json", "dataset_dict.json")):
         raise SpecError(
             one_line(f"{where}: a folder must be a dataset saved by datasets' save_to_disk")
@@ -162,4 +164,6 @@ def _hf(path: Path, columns: list[str], where: str) -> Table:
         for c in columns
         if isinstance(data.features[c], datasets.ClassLabel)
     }
-    return Table(data.select_columns(columns).to_list(), names)
+    read = columns + [c for c in optional if c in data.column_names]
+    rows = [dict.fromkeys(optional) | r for r in data.select_columns(read).to_list()]
+    return Table(rows, names)

@@ -8,9 +8,11 @@ from typing import Any
 from pydantic import (
     Field,
     SerializeAsAny,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -64,6 +66,18 @@ class SeedExample(SpecModel):
     text: str = Field(min_length=1)
     label: str
     text_b: str | None = None
+    attributes: dict[str, str] | None = Field(
+        None, description="dimension -> value, among the spec's `attributes` (MSP trains on them)"
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Unset attributes are left out, so a spec without them dumps (and fingerprints) as it
+        did before the field existed."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("attributes") is None:
+            data.pop("attributes", None)
+        return data
 
 
 class Task(SpecModel):
@@ -136,7 +150,8 @@ class TaskSpec(SpecModel):
         if "labels" not in info.data:  # bad labels: their error is the one to show
             return value
         names = [label.name for label in info.data["labels"]]
-        loaded = [SeedExample.model_validate(row) for row in loader(file, names)]
+        attributes = info.data.get("attributes") or {}
+        loaded = [SeedExample.model_validate(row) for row in loader(file, names, attributes)]
         if value and value != loaded:  # equal ones: a loaded spec dumped and read back
             raise ValueError(
                 "give seed_examples or seed_examples_file, not both (the inline seeds differ "
@@ -180,6 +195,19 @@ class TaskSpec(SpecModel):
                 raise ValueError(
                     f"seed_examples[{i}]: unknown label {ex.label!r}; labels are {', '.join(names)}"
                 )
+            for dim, value in (ex.attributes or {}).items():
+                values = self.attributes.get(dim)
+                if values is None:
+                    declared = ", ".join(self.attributes) or "none"
+                    raise ValueError(
+                        f"seed_examples[{i}]: attribute {dim!r} is not declared in attributes "
+                        f"(declared: {declared})"
+                    )
+                if value not in values:
+                    raise ValueError(
+                        f"seed_examples[{i}]: attribute {dim!r}: {value!r} is not one of its "
+                        f"values ({', '.join(values)})"
+                    )
         total = self.generation.samples_per_label * len(names)
         if total > MAX_TOTAL_SAMPLES:
             raise ValueError(

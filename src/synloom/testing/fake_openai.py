@@ -11,6 +11,9 @@ Each request's fate (ok / 5xx / timeout / malformed / truncated) is drawn from a
 requests arrive in. 429 bursts are driven by the request count: every `burst_every`-th request opens
 a window of `burst_s` seconds in which every request gets 429 with `Retry-After`.
 Texts are deterministic in (prompt, seed): a short review whose sentiment follows the prompt.
+`n` > 1 asks for n choices (as vLLM serves them): choice k is the text of seed `seed` for k = 0
+and of `"{seed}/{k}"` after; `one_choice=True` refuses n > 1 as llama-server does (HTTP 500 "Only
+one completion choice is allowed").
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class FakeConfig:
     error_pad: int = 0  # characters before the quoted Authorization header in error bodies
     fail_status: int = 0  # answer every completion request with this status (e.g. 400)
     html_pages: bool = False  # a web server, not an API: every route answers 200 with HTML
+    one_choice: bool = False  # refuse n > 1 like llama-server (else n choices, like vLLM)
 
 
 class FakeOpenAIServer:
@@ -249,8 +253,16 @@ class FakeOpenAIServer:
                 return await send(writer, 400, {"error": {"message": "'echo' is not supported"}})
             self.counters["ok"] += 1
             return await send(writer, 200, echo_response(prompt, req, cfg.model))
+        n = int(req.get("n") or 1)
+        if n > 1 and cfg.one_choice:
+            self.counters["n_refused"] += 1
+            message = "Only one completion choice is allowed"
+            return await send(writer, 500, {"error": {"code": 500, "message": message}})
         self.counters["ok"] += 1
-        return await send(writer, 200, completion_response(kind, prompt, req, cfg.model))
+        if n == 1:
+            return await send(writer, 200, completion_response(kind, prompt, req, cfg.model))
+        self.counters["choices"] += n
+        return await send(writer, 200, n_choices(kind, prompt, req, cfg.model, n))
 
     async def _fault(self, fault: str, digest: bytes, writer) -> bool:
         if fault == "5xx":
@@ -269,6 +281,22 @@ class FakeOpenAIServer:
         writer.write(head(200, len(body)) + body[: len(body) // 2])
         await writer.drain()
         return False
+
+
+def n_choices(kind: str, prompt: str, req: dict, model: str, n: int) -> dict:
+    """One answer with n choices (index k: the text of seed `seed`, then `"{seed}/{k}"`) and the
+    usage of all of them together, as vLLM reports it."""
+    seed = req.get("seed")
+    parts = [
+        completion_response(kind, prompt, {**req, "seed": seed if k == 0 else f"{seed}/{k}"}, model)
+        for k in range(n)
+    ]
+    out = parts[0]
+    out["choices"] = [{**part["choices"][0], "index": k} for k, part in enumerate(parts)]
+    used = sum(part["usage"]["completion_tokens"] for part in parts)
+    out["usage"] = {**out["usage"], "completion_tokens": used}
+    out["usage"]["total_tokens"] = out["usage"]["prompt_tokens"] + used
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
