@@ -68,3 +68,17 @@ def datasets_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"real datasets not found at {path}; set SYNLOOM_SHARED")
     return path
+
+
+def embedded_llama_server(parallel: int):
+    """A real llama-server on 127.0.0.1 serving the embedded GGUF (a context manager). Outside CI a
+    missing binary skips the test; in CI (`.ci/run` installs it) it fails."""
+    from synloom.backends.embedded import embedded_gguf_path
+    from synloom.testing.llama_server import INSTALL_HINT, LlamaServer, find_llama_server
+
+    if find_llama_server() is None:
+        message = f"llama-server is not installed; run {INSTALL_HINT}"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return LlamaServer(embedded_gguf_path(), parallel=parallel, ctx_per_slot=512)

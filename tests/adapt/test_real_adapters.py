@@ -1,7 +1,9 @@
 """Adapters trained for real: the embedded SmolLM2-135M on 8 real SST-2 training sentences per
 label. Each method lowers the loss of held-out real SST-2 test sentences under their label's
 prompt below the base model's, and generation through each adapter runs, records the adapter in
-the manifest and ends its samples. Floors were measured (values in comments), set with margin."""
+the manifest and ends its samples. Floors were measured (values in comments), set with margin.
+
+In the `heavy` lane (minutes on 2 cores), which `.ci/run` runs after the default suite."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from synloom.adapt.settings import AdaptSettings
 from synloom.spec import parse_spec
 from tests.conftest import read_jsonl
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 PROMPT = 'The movie review in {verbalizer} sentiment is: "'
 

@@ -1,5 +1,7 @@
 """kill -9 during `synloom adapt`, rerun: training continues from its last checkpoint and ends with
-the weights an uninterrupted run ends with (same data order, dropout and optimizer state)."""
+the weights an uninterrupted run ends with (same data order, dropout and optimizer state).
+
+In the `heavy` lane (minutes on 2 cores), which `.ci/run` runs after the default suite."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from synloom.spec.adapter_dir import ADAPTER_META, CHECKPOINT_DIR
 from tests.conftest import read_jsonl
 from tests.helpers import run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 
 def checkpoint_step(out) -> int:

@@ -4,29 +4,21 @@ missing binary fails, since `.ci/run` installs it with scripts/install_llama_ser
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from synloom.backends.base import GenerationParams
-from synloom.backends.embedded import embedded_gguf_path
 from synloom.backends.openai_compat import OpenAIBackend
 from synloom.errors import BackendError
 from synloom.generate import run_generation
 from synloom.spec import parse_spec
-from synloom.testing.llama_server import INSTALL_HINT, LlamaServer, find_llama_server
+from tests.conftest import embedded_llama_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def llama_server():
-    if find_llama_server() is None:
-        message = f"llama-server is not installed; run {INSTALL_HINT}"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with LlamaServer(embedded_gguf_path(), parallel=4, ctx_per_slot=512) as server:
+    with embedded_llama_server(parallel=4) as server:
         yield server
 
 

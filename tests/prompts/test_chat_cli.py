@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
 import pytest
 
-from synloom.backends.embedded import embedded_gguf_path
 from synloom.cli.overrides import apply_overrides
 from synloom.errors import SpecError
 from synloom.spec import load_spec
-from synloom.testing.llama_server import INSTALL_HINT, LlamaServer, find_llama_server
-from tests.conftest import ROOT
+from tests.conftest import ROOT, embedded_llama_server
 from tests.helpers import run_cli
 from tests.prompts.test_chat import PREAMBLE
 
@@ -95,12 +92,7 @@ def test_the_cli_answers_a_bad_set_with_one_line_and_exit_2(tmp_path):
 
 @pytest.fixture(scope="module")
 def llama_server():
-    if find_llama_server() is None:
-        message = f"llama-server is not installed; run {INSTALL_HINT}"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with LlamaServer(embedded_gguf_path(), parallel=2, ctx_per_slot=512) as server:
+    with embedded_llama_server(parallel=2) as server:
         yield server
 
 
