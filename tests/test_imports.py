@@ -183,7 +183,7 @@ def test_extras_match_pyproject():
     dependencies hold none of them."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     optional = project["optional-dependencies"]
-    for extra in ("local", "adapt", "quality", "train", "all"):
+    for extra in ("local", "adapt", "quality", "train", "records", "ray", "all"):
         assert _installs(optional, extra) == set(EXTRAS[extra]), extra
     assert [Requirement(d) for d in optional["all"]] == [
         Requirement("synloom[local,adapt,quality,train]")

@@ -29,6 +29,11 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "train": (*_QUALITY, "datasets", "pyarrow", "pandas", "huggingface_hub"),
 }
 EXTRAS["all"] = tuple(dict.fromkeys(name for names in EXTRAS.values() for name in names))
+# `records`: structured records decoded by the local backend under their JSON schema; kept out of
+# `all` (xgrammar declares triton, 286 MB, unused on CPU: scripts/install.sh installs it --no-deps)
+EXTRAS["records"] = ("torch", "transformers", "gguf", "accelerate", "xgrammar")
+# `ray`: the Ray executor (`generation.executor: ray`), a deployment choice kept out of `all`
+EXTRAS["ray"] = ("ray",)
 
 # Import names whose pip distribution is spelled differently.
 DISTRIBUTIONS: dict[str, str] = {

@@ -44,6 +44,10 @@ class GenerationParams:
     # for an adapter with one part per attribute value (MSP)
     attributes: tuple[tuple[tuple[str, str], ...], ...] = ()
     n: int = 1
+    # a JSON schema (canonical JSON text) the completion must follow: structured records
+    # (`synloom.recipes.records`); the local backend constrains decoding to it, an HTTP one asks
+    # the server's structured output; None: free text
+    json_schema: str | None = None
 
     def to_json(self) -> dict:
         out = {
@@ -55,6 +59,8 @@ class GenerationParams:
         }
         if self.self_debias_decay is not None:  # absent when off: stored requests stay as they were
             out["self_debias_decay"] = self.self_debias_decay
+        if self.json_schema is not None:  # absent for free text, like self_debias_decay
+            out["json_schema"] = self.json_schema
         return out
 
 

@@ -187,6 +187,15 @@ class LocalBackend:
             width = enc["input_ids"].shape[1]
             processor = self_debias_processor(self.model, tok, params, len(prompts), width)
             kwargs["logits_processor"] = LogitsProcessorList([processor])
+        if params.json_schema is not None:  # structured records: only schema-valid tokens
+            from transformers import LogitsProcessorList
+
+            from synloom.backends.constrained import schema_processor
+
+            vocab = self.model.config.vocab_size
+            grammar = schema_processor(tok, vocab, self._eos_ids, params.json_schema)
+            before = list(kwargs.get("logits_processor", []))
+            kwargs["logits_processor"] = LogitsProcessorList([*before, grammar])
         inputs, start = dict(enc), enc["input_ids"].shape[1]
         if params.n > 1:
             inputs = shared_prefill_inputs(model, enc, params.n)

@@ -6,6 +6,7 @@ Pure functions (no I/O), shared by the HTTP backend and its tests. Malformed ans
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -32,11 +33,26 @@ def generation_payload(
         body["top_k"] = params.top_k
     if params.stop:
         body["stop"] = list(params.stop[:MAX_STOP_STRINGS])
+    if params.json_schema is not None:  # structured records: the server's structured output
+        body["response_format"] = json_schema_format(params.json_schema)
+        if endpoint != "chat":  # llama-server ignores response_format on /v1/completions
+            body["json_schema"] = json.loads(params.json_schema)
     if endpoint == "chat":  # a recipe's chat messages (prompts/chat.py), else one user message
         body["messages"] = decode_chat(prompt) or [{"role": "user", "content": prompt}]
     else:
         body["prompt"] = prompt
     return body
+
+
+def json_schema_format(schema: str) -> dict[str, Any]:
+    """The OpenAI `response_format` asking for JSON that follows `schema` (JSON text). vLLM reads
+    it on both endpoints, llama-server on /v1/chat/completions only (measured: on
+    /v1/completions it answers as if unasked), which is why a completions body also carries
+    llama-server's own top-level `json_schema`."""
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "record", "schema": json.loads(schema), "strict": True},
+    }
 
 
 def parse_generation(endpoint: str, data: Any, params: GenerationParams) -> Completion:

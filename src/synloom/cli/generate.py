@@ -40,6 +40,13 @@ def generate(
     max_tokens: Annotated[
         int | None, typer.Option(min=1, help="override generation.max_new_tokens")
     ] = None,
+    executor: Annotated[
+        str | None,
+        typer.Option(
+            help="where batches run: local (this process) or ray (Ray actors, each with its own"
+            " backend; the 'ray' extra); sets generation.executor, never changes the data",
+        ),
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option(
@@ -71,7 +78,7 @@ def generate(
         api_key_env=api_key_env,
         temperature=temperature,
         max_tokens=max_tokens,
-        sets=set_ or [],
+        sets=[*([f"generation.executor={executor}"] if executor else []), *(set_ or [])],
     )
     prepare_run_dir(out)
     with RichProgress() as progress:

@@ -15,6 +15,7 @@ and `raise_if_incomplete` turns a shortfall into `IncompleteRunError` (exit 3).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from synloom.generate.manifest import (
     budget_history,
     check_or_write_manifest,
 )
-from synloom.generate.stage_run import ProgressSink, StageRun, params_of
+from synloom.generate.stage_run import BatchExecutor, ProgressSink, StageRun, params_of
 from synloom.generate.stopping import Stop, one_line
 from synloom.recipes import SAMPLE_STAGE, recipe_for
 from synloom.store import RunStore
@@ -83,16 +84,18 @@ def run_generation(
     *,
     backend: Backend | None = None,
     progress: ProgressSink | None = None,
+    executor: BatchExecutor | None = None,
 ) -> GenerationSummary:
     """Generate (or resume generating) `spec` into `run_dir`. Without `backend` the spec's is
-    built only if a request must be sent, and closed at the end; a given one is left open."""
-    with RunStore(run_dir, create=True) as store:
+    built only if a request must be sent, and closed at the end; a given one is left open. So is
+    a given `executor`; without one, `generation.executor` says where batches run."""
+    with _executor(spec, executor) as ex, RunStore(run_dir, create=True) as store:
         check_or_write_manifest(store, spec)
         recipe = recipe_for(spec)
         stop: Stop | None = None
         with RecordedBackendHandle(spec.backend, backend, store) as handle:
             for stage in recipe.stages():
-                stop = StageRun(spec, store, stage, recipe, handle, progress).run()
+                stop = StageRun(spec, store, stage, recipe, handle, progress, ex).run()
                 # a stage before the samples that stopped short ends the run when a rerun would
                 # finish it, or when it left the later stages nothing to build on
                 if (
@@ -113,3 +116,15 @@ def run_generation(
             resumable=bool(stop and stop.resumable),
             budgets=tuple(b.samples_per_label for b in budget_history(store)),
         )
+
+
+def _executor(
+    spec: TaskSpec, given: BatchExecutor | None
+) -> AbstractContextManager[BatchExecutor | None]:
+    """`given` (left open), None for `executor: local` (batches sent from this process), or the
+    Ray executor, closed at the end (imported only then: `ray` is an optional extra)."""
+    if given is not None or spec.generation.executor == "local":
+        return nullcontext(given)
+    from synloom.generate.ray_executor import RayExecutor
+
+    return RayExecutor(spec.backend, spec.generation.ray_actors)

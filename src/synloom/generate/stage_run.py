@@ -3,7 +3,8 @@ each outcome as a typed `Output`, finalize, repeat until the budget is met or th
 
 Each batch's outcome is one SQLite transaction, so `kill -9` loses at most the batch in flight,
 which a rerun sends again with the same seed. A `StreamingBackend` gets the whole round at once
-and its outcomes are committed in small groups as they arrive.
+and its outcomes are committed in small groups as they arrive. A `BatchExecutor` (the Ray
+executor, `generation.executor: ray`) sends the batches elsewhere; this process still records them.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ class ProgressSink(Protocol):
     def update(self, stage: str, counts: dict[str, int], target: int) -> None: ...
 
 
+class BatchExecutor(Protocol):
+    """Runs a round's batches somewhere else (`generate/ray_executor.py`): computes each batch's
+    completions (`batch_completions`) and hands them back to `StageRun.record`, here."""
+
+    def send(
+        self, run: StageRun, pending: list[PlannedRequest], params: GenerationParams
+    ) -> None: ...
+
+
 @dataclass
 class StageRun:
     """What one stage's loop needs: the spec, the store, the stage's plan, the recipe that plans
@@ -48,6 +58,7 @@ class StageRun:
     recipe: Recipe
     backend: BackendHandle
     progress: ProgressSink | None = None
+    executor: BatchExecutor | None = None  # None: batches are sent from this process
 
     @property
     def target(self) -> int:
@@ -123,6 +134,9 @@ class StageRun:
         backend = self.backend.get()
         params = params_of(pending[0])
         self._report()
+        if self.executor is not None:
+            self.executor.send(self, pending, params)
+            return None
         if isinstance(backend, StreamingBackend):
             try:
                 self._stream(backend, pending, params)
@@ -140,12 +154,7 @@ class StageRun:
         for _, group in groupby(pending, key=lambda r: r.batch):
             batch = list(group)
             self.store.mark_sent([r.id for r in batch])
-            done: dict[str, Completion] = {}
-            for call in shared_calls(batch):
-                sent = call.params(with_request_conditions(params, call.leaders))
-                got = backend.generate([r.prompt for r in call.leaders], sent, call.seeds)
-                done.update((r.id, c) for r, c in call.completions(got))
-            self.record(batch, [done[r.id] for r in batch])
+            self.record(batch, batch_completions(backend, batch, params))
             self._report()
 
     def _stream(
@@ -217,6 +226,19 @@ class StageRun:
     def _report(self) -> None:
         if self.progress is not None:
             self.progress.update(self.stage.name, self.store.counts(self.stage.name), self.target)
+
+
+def batch_completions(
+    backend: Backend, batch: list[PlannedRequest], params: GenerationParams
+) -> list[Completion]:
+    """One planned batch's completions, in its order: one `generate` call per size of the prompt
+    groups in it (`shared_calls`: a single call unless samples share prompts)."""
+    done: dict[str, Completion] = {}
+    for call in shared_calls(batch):
+        sent = call.params(with_request_conditions(params, call.leaders))
+        got = backend.generate([r.prompt for r in call.leaders], sent, call.seeds)
+        done.update((r.id, c) for r, c in call.completions(got))
+    return [done[r.id] for r in batch]
 
 
 def params_of(request: PlannedRequest) -> GenerationParams:

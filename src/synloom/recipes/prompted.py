@@ -6,12 +6,14 @@ whatever the recipe adds before the prompt (`prefix`)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from synloom.backends.base import GenerationParams
 from synloom.errors import SynloomError
-from synloom.prompts import PromptBuilder
+from synloom.prompts import ParseResult, PromptBuilder
+from synloom.prompts.records import record_instructions
 from synloom.recipes.base import (
     CONTEXT_STAGE,
     SAMPLE_STAGE,
@@ -22,7 +24,9 @@ from synloom.recipes.base import (
     make_request,
     request_rng,
 )
+from synloom.recipes.records import parse_record, record_model
 from synloom.spec.contexts import read_contexts_file
+from synloom.spec.records import schema_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -75,6 +79,8 @@ class PromptRecipe(Recipe):
             stop,
             self_debias_decay=self.recipe.self_debias_decay,
         )
+        if (fields := self.recipe.record_fields) is not None:  # the object ends a record
+            params = replace(params, stop=(), json_schema=schema_text(fields))
         stages.append(
             StagePlan(
                 SAMPLE_STAGE,
@@ -87,6 +93,21 @@ class PromptRecipe(Recipe):
             )
         )
         return stages
+
+    @cached_property
+    def record_suffix(self) -> str:
+        """What a structured-record prompt adds after the prompt (the fields); empty otherwise."""
+        fields = self.recipe.record_fields
+        return "" if fields is None else record_instructions(fields)
+
+    def parse(
+        self, stage: StagePlan, request: PlannedRequest, text: str, finish_reason: str
+    ) -> ParseResult:
+        """A structured record's sample is parsed and validated as one (`recipes/records.py`)."""
+        fields = self.recipe.record_fields
+        if fields is None or stage.name != SAMPLE_STAGE:
+            return super().parse(stage, request, text, finish_reason)
+        return parse_record(text, record_model(fields))
 
     def contexts(self, state: RoundState) -> list[str] | None:
         """What `{context}` is drawn from: the given contexts, or the context stage's outputs."""
@@ -131,8 +152,9 @@ class PromptRecipe(Recipe):
             context = rng.choice(contexts) if contexts else None
             attributes = draw_attributes(label, rng)  # type: ignore[misc]
             before, meta = prefix(label, rng)
-            prompt = self.builder.render(
-                label, context=context, attributes=attributes, prefix=before
+            prompt = (
+                self.builder.render(label, context=context, attributes=attributes, prefix=before)
+                + self.record_suffix
             )
             if attributes:
                 meta["attributes"] = attributes
@@ -145,6 +167,7 @@ class PromptRecipe(Recipe):
                     self.builder.render(
                         other, context=context, attributes=attributes, prefix=before
                     )
+                    + self.record_suffix
                     for other in state.stage.labels
                     if other != label
                 ]

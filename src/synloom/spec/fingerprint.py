@@ -35,6 +35,8 @@ TRANSPORT_FIELDS = frozenset(
         "backend.threads",
         "backend.device_map",
         "generation.max_requests_factor",
+        "generation.executor",  # where batches run (local or Ray actors), not what they make
+        "generation.ray_actors",
     }
 )
 
@@ -46,6 +48,8 @@ OMITTED_WHEN_UNSET = frozenset(
         "recipe.contexts_column",
         "recipe.random_pool",  # ProGen's ablation; unset: False
         "recipe.system",  # the chat system message; unset: the default one
+        "recipe.fields",  # structured records; unset: one free text per sample
+        "recipe.json_schema",  # the same, from a JSON schema
         "backend.revision",
         "backend.trust_remote_code",  # unset: False
         "backend.adapter",  # set: the adapter's content hash, not its path

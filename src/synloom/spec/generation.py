@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 
 from synloom.spec.base import Int, Real, SpecModel
@@ -50,6 +52,14 @@ class GenerationConfig(SpecModel):
     )
     near_duplicate_threshold: Real | None = Field(
         None, gt=0.0, le=1.0, description="MinHash Jaccard threshold; None turns the filter off"
+    )
+    executor: Literal["local", "ray"] = Field(
+        "local",
+        description="where a round's batches run: in this process (local) or on Ray actors, each"
+        " with its own backend (ray; the 'ray' extra); never changes the data",
+    )
+    ray_actors: Int = Field(
+        2, ge=1, le=4096, description="Ray actors for executor: ray (each loads its own backend)"
     )
 
     @field_validator("samples_per_prompt")

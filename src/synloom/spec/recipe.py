@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from synloom.spec.base import Int, Real, SpecModel
+from synloom.spec.records import RecordField, check_fields, fields_from_json_schema
 from synloom.spec.templates import LABEL_FIELDS, check_template
 
 MAX_WORDS = 10_000
@@ -135,6 +136,14 @@ class PromptRecipeConfig(RecipeConfig):
         description="system message of chat requests (backend endpoint: chat); unset: a short "
         "generic one (synloom.prompts.chat); empty: no system message",
     )
+    fields: list[RecordField] | None = Field(
+        None,
+        description="structured records: each sample is a JSON object of these fields "
+        "(spec/records.py); unset: one free text",
+    )
+    json_schema: dict[str, Any] | None = Field(
+        None, description="structured records from a flat JSON object schema, instead of fields"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -169,9 +178,22 @@ class PromptRecipeConfig(RecipeConfig):
             if not context.strip():
                 raise ValueError(f"contexts[{i}] is blank")
         _check_word_range(self.min_words, self.max_words)
+        if self.fields is not None and self.json_schema is not None:
+            raise ValueError("give fields or json_schema for structured records, not both")
+        if self.fields is not None:
+            check_fields(self.fields)
+        if self.json_schema is not None:
+            fields_from_json_schema(self.json_schema)
         if self.contexts_column is not None and self.contexts_file is None:
             raise ValueError("contexts_column names a column of contexts_file, which is not set")
         return self
+
+    @property
+    def record_fields(self) -> list[RecordField] | None:
+        """The fields of a structured record (from `fields` or `json_schema`); None for free text."""
+        if self.json_schema is not None:
+            return fields_from_json_schema(self.json_schema)
+        return self.fields
 
     @property
     def has_contexts(self) -> bool:
@@ -194,6 +216,8 @@ class PromptRecipeConfig(RecipeConfig):
             raise ValueError(
                 "recipe: a pair task needs the unlabeled first sentences in contexts or contexts_file"
             )
+        if spec.is_pair and self.record_fields is not None:
+            raise ValueError("recipe.fields: structured records are for single-text tasks")
         if spec.is_pair and self.context_stage is not None:
             raise ValueError("recipe: pair tasks take given contexts, not a context_stage")
         if self.self_debias_decay is not None and spec.backend.type != "local":

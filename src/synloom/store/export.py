@@ -20,6 +20,7 @@ from typing import Any
 from synloom.errors import StoreError, SynloomError
 from synloom.store.curation_view import read_curation
 from synloom.store.curations import check_curation_name
+from synloom.store.export_records import record_fields
 from synloom.store.export_split import SPLITS, check_fraction, stratified_split
 from synloom.store.export_table import Table, accepted_table, label_names, rejected_table
 from synloom.store.export_writers import FORMATS, SUFFIXES, is_hf_export, save_hf, write_file
@@ -163,6 +164,7 @@ def read_table(
             return table, settings
         samples, weights = tuple(store.accepted()), None
         spec_labels = _spec_labels(store.manifest())
+        record = record_fields(store.manifest())  # structured records: a column per field
         rounds = _rounds(store, "sample")
         if curation is not None:
             view = read_curation(store, curation, samples)
@@ -174,7 +176,7 @@ def read_table(
         what = f"curation {curation} keeps no samples" if curation else "no accepted samples"
         raise SynloomError(f"{run_dir}: {what}; there is nothing to export")
     names = label_names(spec_labels, [s.label for s in samples])
-    return accepted_table(samples, names, rounds, weights), settings
+    return accepted_table(samples, names, rounds, weights, record), settings
 
 
 def _spec_labels(manifest: dict[str, Any]) -> list[str]:

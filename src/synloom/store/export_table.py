@@ -18,6 +18,7 @@ whose values mix types is kept as it is in JSONL and as JSON text in the other f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -136,9 +137,12 @@ def accepted_table(
     names: Sequence[str],
     rounds: Mapping[str, int],
     weights: Sequence[float] | None = None,
+    record: Sequence[tuple[str, Kind]] = (),
 ) -> Table:
     """Accepted samples as typed rows: id, text, [text_b], label, [weight], round, context,
-    then their metadata (see the module docstring)."""
+    [one column per `record` field (name, kind): a structured record's values, read from its
+    JSON text; named `record_<field>` where the name is taken], then their metadata (see the
+    module docstring)."""
     pair = any(s.text_b is not None for s in samples)
     columns: list[tuple[str, Kind]] = [("id", "string"), ("text", "string")]
     columns += [("text_b", "string")] if pair else []
@@ -146,6 +150,9 @@ def accepted_table(
     columns += [("weight", "float64")] if weights is not None else []
     columns += [("round", "int64"), ("context", "string")]
     meta = _meta_columns(samples)
+    taken = RESERVED | {name for _, name, _ in meta}
+    fields = [(f, f"record_{f}" if f in taken else f, kind) for f, kind in record]
+    columns += [(name, kind) for _, name, kind in fields]
     columns += [(name, kind) for _, name, kind in meta]
     rows = []
     for i, s in enumerate(samples):
@@ -157,6 +164,9 @@ def accepted_table(
             row["weight"] = float(weights[i])
         row["round"] = rounds.get(s.id)
         row["context"] = s.context if s.context is not None else s.meta.get("context")
+        values = json.loads(s.text) if fields else {}
+        for field, name, kind in fields:
+            row[name] = _meta_value(values.get(field), kind)
         for key, name, kind in meta:
             row[name] = _meta_value(s.meta.get(key), kind)
         rows.append(row)

@@ -1,0 +1,27 @@
+"""Structured records in an export: one typed column per record field (`synloom.spec.records`),
+read from the run manifest's spec, beside the `text` column that holds the record's JSON.
+integer -> int64, number -> float64, boolean -> bool, string and enum -> string."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synloom.spec.records import RecordField, fields_from_json_schema
+
+KINDS = {"integer": "int64", "number": "float64", "boolean": "bool"}
+
+
+def record_fields(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field name, column kind) of the run's record fields, in declared order; [] for free text
+    (or a manifest whose spec holds neither `fields` nor `json_schema`)."""
+    spec = manifest.get("spec")
+    recipe = spec.get("recipe") if isinstance(spec, dict) else None
+    if not isinstance(recipe, dict):
+        return []
+    if recipe.get("json_schema") is not None:
+        fields = fields_from_json_schema(recipe["json_schema"])
+    elif recipe.get("fields") is not None:
+        fields = [RecordField.model_validate(f) for f in recipe["fields"]]
+    else:
+        return []
+    return [(f.name, KINDS.get(f.type, "string")) for f in fields]
