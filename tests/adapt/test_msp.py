@@ -100,6 +100,7 @@ def heldout_loss_by_condition(spec, held, backend, adapted: bool) -> float:
 # held-out loss per token under each sentence's label and length: base model 4.99, MSP (mean
 # mixture) after 6 epochs 4.71; the concat mixture 4.82 (measured 2026-12-01)
 @pytest.mark.slow
+@pytest.mark.heavy  # trains an MSP adapter for real: with the adapter tests, in the heavy lane
 def test_msp_lowers_the_loss_of_heldout_real_examples(data, backend):
     spec, held = data
     base = heldout_loss_by_condition(spec, held, backend, adapted=False)
@@ -117,6 +118,7 @@ CONDITIONS = [
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_batched_generation_gives_each_condition_its_own_greedy_continuation(
     data, trained, backend, tmp_path
 ):

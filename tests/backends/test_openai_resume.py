@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
-from synloom.store import RunStore
 from synloom.testing.fake_openai import FakeConfig, FakeOpenAIServer
 from synloom.testing.scenarios import openai_generate_args
 from tests.helpers import run_cli
+from tests.store.runs import requests_finished, snapshot
 
 SPEC = """\
 name: http-kill-test
@@ -29,24 +28,6 @@ generation: {samples_per_label: 80, batch_size: 8, max_new_tokens: 40}
 backend: {type: openai, max_concurrency: 4, initial_concurrency: 2}
 seed: 3
 """
-
-
-def finished(run_dir) -> int:
-    path = run_dir / "run.sqlite"
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(path, timeout=1) as db:
-            return db.execute(
-                "SELECT COUNT(*) FROM requests WHERE status IN ('done', 'failed')"
-            ).fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-
-
-def snapshot(run_dir):
-    with RunStore(run_dir) as store:
-        return [(s.id, s.label, s.text) for s in store.accepted()], store.counts()
 
 
 def generate_args(spec, out, url):
@@ -74,7 +55,7 @@ def test_sigkill_then_resume_resends_only_unfinished(tmp_path):
         )
         try:
             deadline = time.monotonic() + 300
-            while finished(killed) < 40 and time.monotonic() < deadline:
+            while requests_finished(killed) < 40 and time.monotonic() < deadline:
                 assert proc.poll() is None, "generate finished before it could be killed"
                 time.sleep(0.05)
             os.kill(proc.pid, signal.SIGKILL)
@@ -82,7 +63,7 @@ def test_sigkill_then_resume_resends_only_unfinished(tmp_path):
         finally:
             if proc.poll() is None:
                 proc.kill()
-        finished_at_kill = finished(killed)
+        finished_at_kill = requests_finished(killed)
         _, partial = snapshot(killed)
         assert finished_at_kill < partial["planned"] or partial["planned"] < counts["planned"]
 

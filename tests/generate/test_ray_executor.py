@@ -20,9 +20,9 @@ import yaml
 from synloom.generate import run_generation
 from synloom.spec import parse_spec
 from synloom.spec.fingerprint import data_fingerprint
-from synloom.store import RunStore
 from synloom.testing.fake_openai import FakeConfig, FakeOpenAIServer
 from tests.helpers import run_cli
+from tests.store.runs import requests_finished, snapshot
 
 ray = pytest.importorskip("ray")  # the `ray` extra: bash scripts/install.sh --test installs it
 
@@ -82,25 +82,6 @@ def spec_for(url: str, **generation):
     return parse_spec(data)
 
 
-def snapshot(run_dir):
-    with RunStore(run_dir) as store:
-        return [(s.id, s.label, s.text) for s in store.accepted()], store.counts()
-
-
-def recorded(run_dir) -> int:
-    """Requests with an outcome (read from outside the writer, as a monitor would)."""
-    path = run_dir / "run.sqlite"
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(path, timeout=1) as db:
-            return db.execute(
-                "SELECT COUNT(*) FROM requests WHERE status IN ('done', 'failed')"
-            ).fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-
-
 def outputs_per_request(run_dir) -> set[int]:
     with sqlite3.connect(run_dir / "run.sqlite") as db:
         rows = db.execute(
@@ -155,7 +136,7 @@ def test_a_killed_actors_batches_run_again_on_another_once(cluster, tmp_path):
             worker = threading.Thread(target=generate)
             worker.start()
             deadline = time.monotonic() + 60
-            while recorded(tmp_path / "ray") < 8 and time.monotonic() < deadline:
+            while requests_finished(tmp_path / "ray") < 8 and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert worker.is_alive(), "the run finished before an actor could be killed"
             victim = executor.actors[0]
@@ -189,7 +170,7 @@ def test_driver_sigkill_then_rerun_loses_nothing(cluster, tmp_path):
         )
         try:
             deadline = time.monotonic() + 120
-            while recorded(killed) < 12 and time.monotonic() < deadline:
+            while requests_finished(killed) < 12 and time.monotonic() < deadline:
                 assert proc.poll() is None, "generate finished before it could be killed"
                 time.sleep(0.05)
             os.kill(proc.pid, signal.SIGKILL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,21 @@ def snapshot(run_dir: Path) -> tuple[list[tuple[str, str, str]], dict]:
     """(accepted (id, label, text) in order, counts), read through the read-only store."""
     with RunStore(run_dir) as store:
         return [(s.id, s.label, s.text) for s in store.accepted()], store.counts()
+
+
+def requests_finished(run_dir: Path) -> int:
+    """Requests with an outcome (done or failed), read from outside the writer as a monitor would;
+    0 before the store exists or while it is locked."""
+    path = run_dir / "run.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(path, timeout=1) as db:
+            return db.execute(
+                "SELECT COUNT(*) FROM requests WHERE status IN ('done', 'failed')"
+            ).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

@@ -46,6 +46,7 @@ def test_sentence_pairs_are_encoded_together(pair_train, pair_test):
     assert acc > 0.6  # chance 0.5
 
 
+@pytest.mark.heavy  # training strategies on noisy real labels: minutes together, heavy lane
 @pytest.mark.parametrize("strategy", ["label-smoothing", "rce"])
 def test_loss_strategies_learn_from_noisy_labels(strategy, sst2_noisy, sst2_test):
     model = create_task_model("finetune", strategies=[strategy], **FAST).fit(sst2_noisy, seed=0)
@@ -55,6 +56,7 @@ def test_loss_strategies_learn_from_noisy_labels(strategy, sst2_noisy, sst2_test
     assert acc > (0.58 if strategy == "rce" else 0.62), model.history_
 
 
+@pytest.mark.heavy
 def test_temporal_ensembling_with_confidence_filter(sst2_train, sst2_noisy, sst2_test):
     """The consistency loss and the filter run after the first epoch; the filter keeps a
     subset that holds fewer flipped labels than the whole set, and the model still learns."""
@@ -76,6 +78,7 @@ def test_temporal_ensembling_with_confidence_filter(sst2_train, sst2_noisy, sst2
     assert acc > 0.56
 
 
+@pytest.mark.heavy
 def test_few_shot_first_then_synthetic(sst2_noisy, sst2_few_shot, sst2_test):
     model = create_task_model("finetune", strategies=["few-shot-first"], few_shot_epochs=4, **FAST)
     model.fit(sst2_noisy, seed=0, few_shot=sst2_few_shot)
