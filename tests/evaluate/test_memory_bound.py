@@ -66,7 +66,6 @@ print(json.dumps({
 
 
 @pytest.mark.slow
-@pytest.mark.heavy  # 2,000 long real reviews through the prompting baseline: heavy lane
 def test_prompting_baseline_peak_rss_on_long_real_reviews(datasets_dir):
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(BOUND_BYTES), str(datasets_dir), str(N_TEXTS)],
