@@ -34,6 +34,8 @@ EXTRAS["all"] = tuple(dict.fromkeys(name for names in EXTRAS.values() for name i
 EXTRAS["records"] = ("torch", "transformers", "gguf", "accelerate", "xgrammar")
 # `ray`: the Ray executor (`generation.executor: ray`), a deployment choice kept out of `all`
 EXTRAS["ray"] = ("ray",)
+# `vllm`: the vllm backend (`backend.type: vllm`), kept out of `all` (it pins its own torch)
+EXTRAS["vllm"] = ("vllm",)
 
 # Import names whose pip distribution is spelled differently.
 DISTRIBUTIONS: dict[str, str] = {

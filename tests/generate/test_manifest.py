@@ -12,6 +12,7 @@ from synloom.errors import StoreError
 from synloom.generate import run_generation
 from synloom.generate.manifest import legacy_spec_hash
 from synloom.spec import LocalBackendConfig, OpenAIBackendConfig, load_spec
+from synloom.spec.backend import VllmBackendConfig
 from synloom.spec.fingerprint import TRANSPORT_FIELDS
 from synloom.spec.io import spec_to_dict
 from synloom.store import RunStore
@@ -158,7 +159,7 @@ def test_run_from_before_hash_version_2_refuses_another_spec(tmp_path):
         run_generation(other, tmp_path / "run", backend=FakeBackend())
 
 
-@pytest.mark.parametrize("config", [LocalBackendConfig, OpenAIBackendConfig])
+@pytest.mark.parametrize("config", [LocalBackendConfig, OpenAIBackendConfig, VllmBackendConfig])
 def test_every_backend_field_is_classified(config):
     """A new backend field must be added to TRANSPORT_FIELDS or here, on purpose."""
     decides_data = {

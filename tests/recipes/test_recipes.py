@@ -152,7 +152,7 @@ def test_label_prompts_replace_the_prompt_for_their_label_only(tmp_path):
 def test_an_unknown_recipe_names_the_known_ones():
     with pytest.raises(SpecError) as info:
         parse_spec({"labels": LABELS, "recipe": {"type": "magic"}})
-    known = "attrprompt, fewshot, progen, zerogen"
+    known = "attrprompt, fewshot, progen, self_instruct, zerogen"
     assert f"recipe: unknown recipe 'magic'; known: {known}" in str(info.value)
     with pytest.raises(SpecError, match=r"recipe\.k: "):
         parse_spec(fewshot(1.0) | {"recipe": fewshot(1.0)["recipe"] | {"k": "3"}})

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 BACKENDS: dict[str, str] = {
     "local": "synloom.backends.local:LocalBackend.from_config",
     "openai": "synloom.backends.openai_compat:OpenAIBackend.from_config",
+    "vllm": "synloom.backends.vllm:VllmBackend.from_config",
 }
 
 

@@ -1,5 +1,7 @@
-"""`synloom export RUN_DIR [--format jsonl|csv|parquet|hf] [--out PATH] [--curation NAME]
-[--split FRACTION --split-seed N] [--rejected]`: the data files and their dataset card."""
+"""`synloom export RUN_DIR [--format jsonl|csv|parquet|hf|alpaca|messages] [--out PATH]
+[--curation NAME] [--split FRACTION --split-seed N] [--rejected] [--system TEXT]`: the data files
+and their dataset card. `alpaca` and `messages` (chat turns, as TRL's SFTTrainer reads them) are
+for instruction runs."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ CurationOption = Annotated[
 SplitOption = Annotated[
     float | None,
     typer.Option(
-        help="also split: this share of each label goes to validation (e.g. 0.1)",
+        help="also split: this share of each label (of all samples when unlabeled) goes to"
+        " validation (e.g. 0.1)",
         show_default=False,
     ),
 ]
@@ -25,7 +28,12 @@ SplitSeedOption = Annotated[int, typer.Option(help="seed of the split")]
 def export(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
     format: Annotated[
-        str, typer.Option("--format", "-f", help="jsonl, csv, parquet or hf")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl, csv, parquet, hf; for instruction runs also alpaca or messages",
+        ),
     ] = "jsonl",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="target path")] = None,
     curation: CurationOption = None,
@@ -37,6 +45,10 @@ def export(
             "--rejected", help="export the rejected outputs and failed requests (raw text, reason)"
         ),
     ] = False,
+    system: Annotated[
+        str | None,
+        typer.Option(help="--format messages: a system turn first in every conversation"),
+    ] = None,
 ) -> None:
     """Write the accepted samples of a run (or the ones a curation keeps) with a dataset card."""
     from synloom.cli.paths import check_output
@@ -45,10 +57,16 @@ def export(
     from synloom.errors import SynloomError
     from synloom.report.card import export_with_card
     from synloom.store.curations import check_curation_name
-    from synloom.store.export import check_format, default_name, output_paths
+    from synloom.store.export import (
+        check_format,
+        check_instruction_options,
+        default_name,
+        output_paths,
+    )
     from synloom.store.export_split import check_fraction
 
     check_format(format)
+    check_instruction_options(format, rejected, system)
     if curation is not None:
         check_curation_name(curation)
     if split is not None:
@@ -69,6 +87,7 @@ def export(
             split=split,
             split_seed=split_seed,
             rejected=rejected,
+            system=system,
         )
     except OSError as exc:
         raise SynloomError(f"cannot write {target}: {exc.strerror or exc}") from None

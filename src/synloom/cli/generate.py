@@ -19,7 +19,7 @@ def generate(
     ] = None,
     batch_size: Annotated[int | None, typer.Option(help="override generation.batch_size")] = None,
     seed: Annotated[int | None, typer.Option(help="override the spec's seed")] = None,
-    backend: Annotated[str | None, typer.Option(help="local or openai")] = None,
+    backend: Annotated[str | None, typer.Option(help="local, openai or vllm")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     model: Annotated[str | None, typer.Option(help="model id, path, or 'embedded'")] = None,
     adapter: Annotated[

@@ -39,11 +39,16 @@ def inspect(
         )
         _budgets(manifest)
         console.print(counts_table("requests and outputs", counts, "what"))
-        console.print(counts_table("accepted per label", store.label_counts()))
+        label_counts = store.label_counts()
+        if any(label is not None for label in label_counts):
+            console.print(counts_table("accepted per label", label_counts))
         console.print(counts_table("rejection reasons", store.rejection_reasons(), "reason"))
-        ctx = store.counts("context")
-        if ctx["planned"]:
-            console.print(counts_table("context stage", ctx, "what"))
+        for stage in store.stage_names():
+            if stage != "sample":
+                console.print(counts_table(f"{stage} stage", store.counts(stage), "what"))
+                reasons = store.rejection_reasons(stage)
+                if reasons:
+                    console.print(counts_table(f"{stage} stage rejections", reasons, "reason"))
         samples = store.accepted()
         table = Table(title=Text(f"samples (up to {show} per label)"))
         table.add_column("label")
@@ -53,7 +58,7 @@ def inspect(
             if shown.get(s.label, 0) < show:
                 shown[s.label] = shown.get(s.label, 0) + 1
                 shown_text = s.text if s.text_b is None else f"{s.text} ||| {s.text_b}"
-                table.add_row(text(s.label, multiline=False), text(shown_text))
+                table.add_row(text(s.label or "-", multiline=False), text(shown_text))
         console.print(table)
         _curations(store)
         _evaluations(run_dir)

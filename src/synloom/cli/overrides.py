@@ -47,8 +47,10 @@ def apply_overrides(
     if model is not None:
         data["backend"]["model"] = model
     if adapter is not None:
-        if data["backend"]["type"] != "local":
-            raise SpecError("--adapter runs on the local backend (serve a LoRA: docs/serving.md)")
+        if data["backend"]["type"] not in ("local", "vllm"):
+            raise SpecError(
+                "--adapter runs on the local or vllm backend (serve a LoRA: docs/serving.md)"
+            )
         data["backend"]["adapter"] = adapter
     for flag, key, value in (
         ("--endpoint", "endpoint", endpoint),

@@ -37,6 +37,10 @@ def print_summary(summary) -> None:
         f": {c['accepted']} accepted,{surplus} {c['rejected']} rejected,"
         f" {c['failed']} failed, {c['unfinished']} unfinished of {c['planned']} planned requests",
     )
-    console.print(counts_table("accepted per label", summary.label_counts))
+    for stage, info in summary.stage_counts.items():
+        reasons = ", ".join(f"{k} {v}" for k, v in info["rejection_reasons"].items()) or "none"
+        say(f"{stage} stage: {info['accepted']} accepted; rejections: {reasons}")
+    if any(label is not None for label in summary.label_counts):
+        console.print(counts_table("accepted per label", summary.label_counts))
     if summary.rejection_reasons:
         console.print(counts_table("rejections", summary.rejection_reasons, "reason"))

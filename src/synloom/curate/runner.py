@@ -78,6 +78,7 @@ def _curate_run(
 
     check_curation_name(name)
     run = open_run(run_dir)  # checked read-only first: a refused request leaves no trace
+    run.require_labels("curation")
     if not run.samples:
         raise SynloomError(f"{run_dir}: the run has no accepted samples to curate")
     seed_data, seed_info = _seed_data(run.spec, seed_data_path, loaded)

@@ -143,6 +143,7 @@ def evaluate_run(
     if save:
         check_new_name(run_dir, name, replace=replace_name)
     run = open_run(run_dir, curation=curation)
+    run.require_labels("a task model")
     spec = run.spec
     synthetic = LabeledData.from_run(run)
     test_data = load_labeled_data(test)

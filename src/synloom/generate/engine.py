@@ -16,9 +16,9 @@ and `raise_if_incomplete` turns a shortfall into `IncompleteRunError` (exit 3).
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from synloom.generate.manifest import (
     RecordedBackendHandle,
@@ -51,6 +51,10 @@ class GenerationSummary:
     stop_reason: str | None = None
     resumable: bool = False
     budgets: tuple[int, ...] = ()  # every budget the run had, oldest first (more after a top-up)
+    # the stages before the samples (an instruction run's instructions, say): their accepted
+    # counts and rejection reasons, and the one that ended the run early (None: none did)
+    stage_counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stopped_stage: str | None = None
 
     @property
     def shortfall(self) -> dict[str, int]:
@@ -60,7 +64,9 @@ class GenerationSummary:
 
     @property
     def complete(self) -> bool:
-        return not self.shortfall
+        """Every label has its budget, no earlier stage ended the run, and nothing is left for
+        a rerun (a run without labels, such as an instruction run, is judged by the last two)."""
+        return not self.shortfall and self.stopped_stage is None and not self.resumable
 
     def incomplete_message(self) -> str:
         """One line: the shortfall per label, why the run stopped, and whether a rerun helps."""
@@ -69,6 +75,8 @@ class GenerationSummary:
         )
         hint = "; rerun the same command to resume" if self.resumable else ""
         why = one_line(self.stop_reason or "stopped early", limit=600)
+        if not have:
+            return f"{self.run_dir}: run not finished: {why}{hint}"
         return f"{self.run_dir}: budget not met ({have}): {why}{hint}"
 
     def raise_if_incomplete(self) -> None:
@@ -93,9 +101,16 @@ def run_generation(
         check_or_write_manifest(store, spec)
         recipe = recipe_for(spec)
         stop: Stop | None = None
+        stopped: str | None = None
+        earlier: dict[str, dict[str, Any]] = {}
         with RecordedBackendHandle(spec.backend, backend, store) as handle:
             for stage in recipe.stages():
                 stop = StageRun(spec, store, stage, recipe, handle, progress, ex).run()
+                if stage.name != SAMPLE_STAGE:
+                    earlier[stage.name] = {
+                        "accepted": store.counts(stage.name)["accepted"],
+                        "rejection_reasons": store.rejection_reasons(stage.name),
+                    }
                 # a stage before the samples that stopped short ends the run when a rerun would
                 # finish it, or when it left the later stages nothing to build on
                 if (
@@ -104,6 +119,7 @@ def run_generation(
                     and (stop.resumable or not store.accepted(stage.name))
                 ):
                     stop = Stop(f"{stage.name} stage: {stop.reason}", stop.resumable)
+                    stopped = stage.name
                     break
         return GenerationSummary(
             Path(run_dir),
@@ -115,6 +131,8 @@ def run_generation(
             stop_reason=stop.reason if stop else None,
             resumable=bool(stop and stop.resumable),
             budgets=tuple(b.samples_per_label for b in budget_history(store)),
+            stage_counts=earlier,
+            stopped_stage=stopped,
         )
 
 

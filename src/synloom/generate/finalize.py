@@ -9,6 +9,7 @@ from synloom.prompts import normalize_text
 
 if TYPE_CHECKING:
     from synloom.recipes import StagePlan
+    from synloom.recipes.base import CandidateFilter
     from synloom.spec import TaskSpec
     from synloom.store import RunStore
 
@@ -38,8 +39,15 @@ def _near_dup_index(spec: TaskSpec):
     return NearDuplicateIndex(threshold=threshold)
 
 
-def finalize_round(spec: TaskSpec, store: RunStore, stage: StagePlan, rnd: int) -> None:
-    """Turn a round's candidates into accepted or rejected rows; deterministic given the store."""
+def finalize_round(
+    spec: TaskSpec,
+    store: RunStore,
+    stage: StagePlan,
+    rnd: int,
+    check: CandidateFilter | None = None,
+) -> None:
+    """Turn a round's candidates into accepted or rejected rows; deterministic given the store.
+    `check` (the recipe's `candidate_filter`) runs after exact dedup and the budget cap."""
     accepted = store.accepted(stage.name)
     seen: dict[str, str] = {}
     per_label: dict[str | None, int] = {}
@@ -60,6 +68,9 @@ def finalize_round(spec: TaskSpec, store: RunStore, stage: StagePlan, rnd: int) 
                     req_id, FinalizeReason.OVER_BUDGET, f"label already has {stage.budget}"
                 )
                 continue
+            if check is not None and (verdict := check.reject(text)) is not None:
+                store.reject(req_id, verdict[0], verdict[1])
+                continue
             if near is not None:
                 hit = near.add_if_new(req_id, text_b or text)
                 if hit is not None:
@@ -67,6 +78,8 @@ def finalize_round(spec: TaskSpec, store: RunStore, stage: StagePlan, rnd: int) 
                     continue
             seen[key] = req_id
             per_label[label] = per_label.get(label, 0) + 1
+            if check is not None:
+                check.admit(text)
             store.accept(req_id)
         store.finalize_round(stage.name, rnd)
 

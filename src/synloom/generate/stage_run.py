@@ -95,7 +95,8 @@ class StageRun:
                 stop = self.send_round(rnd)
                 if stop is not None:
                     return stop
-                finalize_round(self.spec, self.store, self.stage, rnd)
+                check = self.recipe.candidate_filter(self.stage, self.store)
+                finalize_round(self.spec, self.store, self.stage, rnd, check)
                 self._report()
             size = round_size(self.store, name, rnd)
             total += size

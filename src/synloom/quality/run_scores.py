@@ -56,6 +56,7 @@ def read_run_texts(run_dir: str | Path, curation: str | None = None) -> RunTexts
     from synloom.store import open_run
 
     run = open_run(run_dir, curation=curation)
+    run.require_labels("scoring")
     spec = run.spec
     if len(run.samples) < 2:
         what = "accepted sample(s)" if curation is None else f"sample(s) kept by {curation}"

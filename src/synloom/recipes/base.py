@@ -15,7 +15,7 @@ import math
 import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from synloom.backends.base import GenerationParams
 from synloom.prompts import ParseResult, parse_completion
@@ -105,6 +105,15 @@ class RoundPlan:
     annotations: Any = None
 
 
+class CandidateFilter(Protocol):
+    """What `Recipe.candidate_filter` returns: `reject(text)` is (reason, detail) for a candidate
+    to reject, else None; `admit(text)` is told of each candidate accepted."""
+
+    def reject(self, text: str) -> tuple[str, str] | None: ...
+
+    def admit(self, text: str) -> None: ...
+
+
 class Recipe(ABC):
     """Base of every recipe. Built once per run with the validated spec (whose `recipe` is an
     instance of `config`); may cache what it reads from the spec (a contexts file, say)."""
@@ -127,6 +136,11 @@ class Recipe(ABC):
         when the recipe wants no more), or a `RoundPlan` of them and annotations to store with
         them. Build them with `make_request` so ids, batches and seeds follow the engine's
         conventions."""
+
+    def candidate_filter(self, stage: StagePlan, store: RunStore) -> CandidateFilter | None:
+        """A check that finalizing a round of `stage` runs on each candidate, in plan order,
+        after exact dedup (Self-Instruct's ROUGE-L pool); None (the default): no check."""
+        return None
 
     def parse(
         self, stage: StagePlan, request: PlannedRequest, text: str, finish_reason: str

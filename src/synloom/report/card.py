@@ -33,6 +33,8 @@ SIZE_CATEGORIES = (
     (100_000_000, "10M<n<100M"),
 )
 FRONT_MATTER = "---\n"
+# The Hub's task category of a spec's task.kind (classification kinds are text-classification).
+TASK_CATEGORIES = {"instruction": "text-generation"}
 
 
 def size_category(n: int) -> str:
@@ -58,7 +60,7 @@ def card_metadata(result: ExportResult, block: dict[str, Any]) -> dict[str, Any]
     recipe = block["recipe"].get("type")
     return {
         "pretty_name": f"{spec_name} (rejected outputs)" if result.rejected else str(spec_name),
-        "task_categories": ["text-classification"],
+        "task_categories": [TASK_CATEGORIES.get(block["task"].get("kind"), "text-classification")],
         "size_categories": [size_category(len(result.table.rows))],
         "annotations_creators": ["machine-generated"],
         "language_creators": ["machine-generated"],

@@ -58,30 +58,33 @@ def _kind(kind: Any) -> str:
     if isinstance(kind, StructKind):
         return "struct(" + ", ".join(f for f, _ in kind.fields) + ")"
     if isinstance(kind, ListKind):
-        return f"list({kind.item})"
+        return f"list({_kind(kind.item)})"
     return "string (JSON)" if kind == "json" else str(kind)
 
 
 def _structure(result: ExportResult) -> str:
     labels = [kind.names for name, kind in result.table.columns if isinstance(kind, ClassLabelKind)]
+    labeled = "label" in result.table.names  # not in instruction data (alpaca, messages)
     rows = []
     for split, indices in result.splits.items():
         per_label: dict[str, int] = {}
-        for i in indices:
+        for i in indices if labeled else ():
             label = result.table.rows[i]["label"]
             per_label[str(label)] = per_label.get(str(label), 0) + 1
         order = list(labels[0]) if labels else sorted(per_label)
-        rows.append([split, len(indices), ", ".join(f"{k}: {per_label.get(k, 0)}" for k in order)])
+        counts = ", ".join(f"{k}: {per_label.get(k, 0)}" for k in order)
+        rows.append([split, len(indices)] + ([counts] if labeled else []))
     columns = [[code(name), _kind(kind)] for name, kind in result.table.columns]
+    how = "label-stratified" if labeled else "random"
     split_note = (
-        f"Validation: a seeded, label-stratified {result.split:g} share (seed {result.split_seed})."
+        f"Validation: a seeded, {how} {result.split:g} share (seed {result.split_seed})."
         if result.split is not None
         else ""
     )
     return "\n\n".join(
         [
             "## Dataset structure",
-            table(["split", "rows", "per label"], rows)
+            table(["split", "rows"] + (["per label"] if labeled else []), rows)
             + ("\n\n" + split_note if split_note else ""),
             table(["column", "type"], columns),
         ]
@@ -151,8 +154,8 @@ def _prompts(block: dict[str, Any]) -> list[str]:
         [code(lab.get("name")), cell(lab.get("description")), code(lab.get("verbalizers", []))]
         for lab in block.get("label_prompts") or []
     ]
-    parts = ["Labels (`{verbalizer}` in a prompt is one of the label's verbalizers):"]
-    parts.append(table(["label", "description", "verbalizers"], rows))
+    head = "Labels (`{verbalizer}` in a prompt is one of the label's verbalizers):"
+    parts = [head, table(["label", "description", "verbalizers"], rows)] if rows else []
     example = block.get("example_prompt")
     if example:
         what = f"request {code(example['request'])}, label {code(example.get('label') or '—')}"
@@ -173,6 +176,12 @@ def _stale(part: dict[str, Any], n: Any, command: str) -> str:
     )
 
 
+def _labeled(block: dict[str, Any]) -> bool:  # an instruction run's samples have no label
+    return bool(block["labels"]) or any(
+        k is not None for k in block["counts"]["accepted_per_label"]
+    )
+
+
 def _counts(block: dict[str, Any]) -> str:
     c = block["counts"]
     lines = [
@@ -181,8 +190,9 @@ def _counts(block: dict[str, Any]) -> str:
         f" {c['rejected']} rejected, {c['failed']} failed, {c['unfinished']} unfinished"
         f" ({c['failed_all_stages']} failed requests over all stages). Exported rows:"
         f" {c['exported']}.",
-        table(["label", "accepted"], list(c["accepted_per_label"].items())),
     ]
+    if _labeled(block):
+        lines.append(table(["label", "accepted"], list(c["accepted_per_label"].items())))
     reasons = c["rejected_by_reason"]
     if reasons:
         lines.append(table(["rejection reason", "outputs"], list(reasons.items())))
@@ -272,8 +282,14 @@ def card_body(result: ExportResult, block: dict[str, Any], hub_repo: str | None 
         f"# {cell(block.get('spec_name') or block.get('run'))}\n\n"
         f"Machine-generated {what} for {code(task.get('kind', 'text_classification'))}"
         + (f" ({cell(task['description'])})" if task.get("description") else "")
-        + f", labels {', '.join(code(x) for x in block['labels'])}; {len(result.table.rows)} rows."
-        " Every label was chosen by the prompt, not checked by a person: expect label noise."
+        + (
+            f", labels {', '.join(code(x) for x in block['labels'])};"
+            f" {len(result.table.rows)} rows. Every label was chosen by the prompt, not checked"
+            " by a person: expect label noise."
+            if _labeled(block)
+            else f"; {len(result.table.rows)} rows. Every instruction and response was written by"
+            " the model, not checked by a person: expect wrong or unhelpful responses."
+        )
     )
     parts = [
         intro,

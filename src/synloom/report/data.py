@@ -58,6 +58,7 @@ def collect_report_data(
         curation=curation,
         evaluation=evaluation,  # a kept evaluation by name; None: the latest
     )
+    run.require_labels("the report")
     outline = run.manifest.outline()
     scores = run.scores
     spec_labels = outline.label_names

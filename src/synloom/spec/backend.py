@@ -1,4 +1,5 @@
-"""Which model generates: the embedded default, any HF model, or an OpenAI-compatible server."""
+"""Which model generates: the embedded default, any HF model, an OpenAI-compatible server, or
+vLLM's engine in process."""
 
 from __future__ import annotations
 
@@ -104,4 +105,52 @@ class OpenAIBackendConfig(SpecModel):
         return value
 
 
-BackendConfig = Annotated[LocalBackendConfig | OpenAIBackendConfig, Field(discriminator="type")]
+class VllmBackendConfig(SpecModel):
+    """vLLM's engine in this process (the `vllm` extra; on a CPU `scripts/install_vllm.sh`):
+    batched generation with prefix caching, a seed per request, log-prob scoring, and a LoRA
+    adapter of `synloom adapt`. `model`: "embedded" (its converted copy), a Hugging Face id or a
+    local path."""
+
+    type: Literal["vllm"] = "vllm"
+    model: str = Field(EMBEDDED_MODEL, min_length=1)
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="auto: as the local backend's (bfloat16 where native, else float32)"
+    )
+    revision: str | None = Field(None, min_length=1, max_length=256, pattern=r"^[\w.\-/]+$")
+    trust_remote_code: bool = False
+    max_model_len: Int | None = Field(
+        None, ge=16, le=10_000_000, description="context the engine plans for; None: the model's"
+    )
+    gpu_memory_utilization: Real = Field(
+        0.9, gt=0, le=1, description="share of GPU memory vLLM may take (weights + KV cache)"
+    )
+    kv_cache_gb: Real | None = Field(
+        None, gt=0, le=4096, description="CPU build: KV cache size in GiB; None: vLLM's default"
+    )
+    enable_prefix_caching: bool = Field(
+        True, description="reuse the KV cache of a prompt prefix shared by requests"
+    )
+    enforce_eager: bool | None = Field(
+        None, description="no CUDA graphs / compilation; None: true on the CPU build, else false"
+    )
+    tensor_parallel_size: Int = Field(1, ge=1, le=1024)
+    max_num_seqs: Int | None = Field(
+        None, ge=1, le=65536, description="sequences decoded at once; None: vLLM's default"
+    )
+    adapter: str | None = Field(
+        None,
+        min_length=1,
+        description="a LoRA directory `synloom adapt` wrote (relative to the spec), served "
+        "through vLLM's LoRA support; prefix, prompt, FewGen and MSP adapters need type: local",
+    )
+
+    @model_validator(mode="after")
+    def _check_revision(self) -> VllmBackendConfig:
+        if self.revision is not None and self.model == EMBEDDED_MODEL:
+            raise ValueError("revision applies to a Hugging Face id, not the embedded model")
+        return self
+
+
+BackendConfig = Annotated[
+    LocalBackendConfig | OpenAIBackendConfig | VllmBackendConfig, Field(discriminator="type")
+]

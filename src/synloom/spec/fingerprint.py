@@ -34,6 +34,14 @@ TRANSPORT_FIELDS = frozenset(
         "backend.device",
         "backend.threads",
         "backend.device_map",
+        # the vllm backend's engine settings: memory, batching, caching, compilation
+        "backend.max_model_len",
+        "backend.gpu_memory_utilization",
+        "backend.kv_cache_gb",
+        "backend.enable_prefix_caching",
+        "backend.enforce_eager",
+        "backend.tensor_parallel_size",
+        "backend.max_num_seqs",
         "generation.max_requests_factor",
         "generation.executor",  # where batches run (local or Ray actors), not what they make
         "generation.ray_actors",

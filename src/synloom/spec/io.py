@@ -14,6 +14,7 @@ from synloom.spec.backend import BackendConfig
 from synloom.spec.contexts import read_contexts_file
 from synloom.spec.oneline import one_line
 from synloom.spec.seed_files import SeedFile, read_seed_file
+from synloom.spec.seed_tasks import SeedTask, read_seed_tasks
 from synloom.spec.task import TaskSpec
 from synloom.spec.yaml_load import DuplicateKeyError, safe_load_unique
 
@@ -90,6 +91,13 @@ def parse_spec(
         spec = spec.model_copy(
             update={"recipe": spec.recipe.model_copy(update={"contexts_file": str(path)})}
         )
+    tasks_file = getattr(spec.recipe, "seed_tasks_file", None)
+    if tasks_file is not None and check_files:
+        where = f"{source}: recipe.seed_tasks_file"
+        path = _spec_file(tasks_file, where, base_dir, allow_outside_paths)
+        tasks = [SeedTask.model_validate(row) for row in read_seed_tasks(path, where)]
+        recipe = spec.recipe.model_copy(update={"seed_tasks": tasks, "seed_tasks_file": None})
+        spec = spec.model_copy(update={"recipe": recipe})
     adapter = getattr(spec.backend, "adapter", None)
     if adapter is not None and check_files:
         where = f"{source}: backend.adapter"

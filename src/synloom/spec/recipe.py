@@ -30,6 +30,7 @@ RECIPES: dict[str, str] = {
     "fewshot": "synloom.recipes.fewshot:FewShot",
     "progen": "synloom.recipes.progen:ProGen",
     "attrprompt": "synloom.recipes.attrprompt:AttrPrompt",
+    "self_instruct": "synloom.recipes.self_instruct:SelfInstruct",
 }
 DEFAULT_RECIPE = "zerogen"
 

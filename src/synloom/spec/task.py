@@ -177,10 +177,17 @@ class TaskSpec(SpecModel):
     @model_validator(mode="after")
     def _check(self) -> TaskSpec:
         kind = self.task.kind
+        if kind == TaskKind.INSTRUCTION:
+            return self._check_instruction()
         if kind not in CLASSIFICATION_KINDS:
             raise ValueError(
                 f"task kind {kind.value!r} is declared but no recipe supports it yet; "
-                "use text_classification or text_pair_classification"
+                "use text_classification, text_pair_classification or instruction"
+            )
+        if getattr(self.recipe, "task_kind", None) == TaskKind.INSTRUCTION.value:
+            raise ValueError(
+                f"recipe {self.recipe.type!r} generates instruction data: set task.kind: "
+                "instruction (and give no labels)"
             )
         names = [label.name for label in self.labels]
         if len(names) < 2:
@@ -213,6 +220,31 @@ class TaskSpec(SpecModel):
             raise ValueError(
                 f"generation.samples_per_label: {self.generation.samples_per_label} x "
                 f"{len(names)} labels = {total} samples, more than the {MAX_TOTAL_SAMPLES} a run allows"
+            )
+        self.recipe.check(self)
+        return self
+
+    def _check_instruction(self) -> TaskSpec:
+        """An instruction task (Self-Instruct): no labels, seeds or attributes of its own (its
+        seed tasks are the recipe's); `samples_per_label` is the number of instructions."""
+        if getattr(self.recipe, "task_kind", None) != TaskKind.INSTRUCTION.value:
+            raise ValueError(
+                f"task kind 'instruction' needs an instruction recipe (type: self_instruct), "
+                f"not {self.recipe.type!r}"
+            )
+        for name, value in (
+            ("labels", self.labels),
+            ("seed_examples", self.seed_examples),
+            ("attributes", self.attributes),
+        ):
+            if value:
+                raise ValueError(
+                    f"{name}: an instruction task takes none (its seed tasks are "
+                    "recipe.seed_tasks or recipe.seed_tasks_file)"
+                )
+        if self.seed_examples_file is not None:
+            raise ValueError(
+                "seed_examples_file: an instruction task's seeds are recipe.seed_tasks_file"
             )
         self.recipe.check(self)
         return self

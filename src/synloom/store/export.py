@@ -1,11 +1,13 @@
 """Export a run's accepted samples (or a curation's kept samples, or the rejected and failed rows
 for inspection) as JSONL, CSV, Parquet or a `datasets` directory, optionally split into
-train/validation (seeded, stratified by label).
+train/validation (seeded, stratified by label; at random for an unlabeled run). An instruction
+run's samples also export as `alpaca` or chat `messages` JSONL (`export_instructions`).
 
 The columns are typed (`export_table`): `label` is a `ClassLabel` named in the spec's label
 order, request metadata are columns of their own (`round`, `context`, `attributes` as a struct,
-`examples`), never a JSON string. The files are written by `export_writers`. An export with no
-row to write is a one-line error in every format, and nothing is written.
+`examples`), never a JSON string; an unlabeled run (instruction data) has no `label`. The files
+are written by `export_writers`. An export with no row to write is a one-line error in every
+format, and nothing is written.
 
 `export_data` returns what it wrote (`ExportResult`), which the dataset card
 (`synloom.report.card`, a layer above: it reads the quality scores and the evaluation) describes.
@@ -20,8 +22,9 @@ from typing import Any
 from synloom.errors import StoreError, SynloomError
 from synloom.store.curation_view import read_curation
 from synloom.store.curations import check_curation_name
+from synloom.store.export_instructions import INSTRUCTION_FORMATS, instruction_table
 from synloom.store.export_records import record_fields
-from synloom.store.export_split import SPLITS, check_fraction, stratified_split
+from synloom.store.export_split import SPLITS, check_fraction, random_split, stratified_split
 from synloom.store.export_table import Table, accepted_table, label_names, rejected_table
 from synloom.store.export_writers import FORMATS, SUFFIXES, is_hf_export, save_hf, write_file
 from synloom.store.guards import reading
@@ -42,8 +45,9 @@ def check_format(fmt: str) -> str:
 
 def default_name(fmt: str, curation: str | None = None, *, rejected: bool = False) -> str:
     """The export's name in the run directory: `samples.jsonl`, `samples.csv`,
-    `samples.parquet`, `hf_dataset`; a curated export gets its own (`samples-NAME.jsonl`), so it
-    never overwrites the uncurated one; `--rejected` writes `rejected.jsonl` (`rejected_hf`)."""
+    `samples.parquet`, `hf_dataset`, `samples.alpaca.jsonl`, `samples.messages.jsonl`; a curated
+    export gets its own (`samples-NAME.jsonl`), so it never overwrites the uncurated one;
+    `--rejected` writes `rejected.jsonl` (`rejected_hf`)."""
     stem = "rejected" if rejected else "samples"
     if fmt == "hf":
         stem = "rejected_hf" if rejected else HF_DIR
@@ -211,11 +215,14 @@ def export_data(
     split: float | None = None,
     split_seed: int = 0,
     rejected: bool = False,
+    system: str | None = None,
 ) -> ExportResult:
     """Write the export's data files (not the card: `synloom.report.card.export_with_card`
-    writes both) and return what was written."""
+    writes both) and return what was written. `system`: a system turn first in each
+    conversation of a `messages` export."""
     check_format(fmt)
     run_dir = Path(run_dir)
+    check_instruction_options(fmt, rejected, system)
     if split is not None:
         if rejected:
             raise SynloomError("--split divides the accepted samples; drop it with --rejected")
@@ -227,10 +234,15 @@ def export_data(
     everything = list(range(len(table.rows)))
     if split is None:
         splits = {"train": everything}
-    else:
+    elif "label" in table.names:
         labels = [row["label"] for row in table.rows]
         train, validation = stratified_split(labels, split, split_seed)
         splits = {"train": train, "validation": validation}
+    else:  # unlabeled (instruction data): a seeded random share
+        train, validation = random_split(len(table.rows), split, split_seed)
+        splits = {"train": train, "validation": validation}
+    if fmt in INSTRUCTION_FORMATS:  # the same rows (and split), as instruction/response pairs
+        table = instruction_table(table, fmt, system=system, where=str(run_dir))
     parts = {name: table.select(rows) for name, rows in splits.items()}
     if fmt == "hf":
         save_hf(parts if split is not None else table, target)
@@ -251,6 +263,16 @@ def export_data(
         split_seed=split_seed if split is not None else None,
         curation_settings=settings,
     )
+
+
+def check_instruction_options(fmt: str, rejected: bool, system: str | None) -> None:
+    """`alpaca` / `messages` export accepted samples; `--system` belongs to `messages`."""
+    if fmt in INSTRUCTION_FORMATS and rejected:
+        raise SynloomError(
+            f"--rejected exports rows for inspection; use jsonl, csv, parquet or hf, not {fmt}"
+        )
+    if system is not None and fmt != "messages":
+        raise SynloomError("--system adds a system turn to --format messages; drop it")
 
 
 def export_run(

@@ -1,6 +1,8 @@
 """Structured records in an export: one typed column per record field (`synloom.spec.records`),
 read from the run manifest's spec, beside the `text` column that holds the record's JSON.
-integer -> int64, number -> float64, boolean -> bool, string and enum -> string."""
+integer -> int64, number -> float64, boolean -> bool, string and enum -> string. An instruction
+run (`task.kind: instruction`, Self-Instruct) holds the record `{instruction, input, output}`:
+three string columns (`INSTRUCTION_FIELDS`)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,24 @@ from typing import Any
 from synloom.spec.records import RecordField, fields_from_json_schema
 
 KINDS = {"integer": "int64", "number": "float64", "boolean": "bool"}
+INSTRUCTION_KIND = "instruction"
+# The record of an instruction run, in its order (Alpaca's and Self-Instruct's field names).
+INSTRUCTION_FIELDS = ("instruction", "input", "output")
+
+
+def is_instruction_spec(spec: Any) -> bool:
+    """Whether a manifest's spec (a dict) declares an instruction task."""
+    task = spec.get("task") if isinstance(spec, dict) else None
+    return isinstance(task, dict) and task.get("kind") == INSTRUCTION_KIND
 
 
 def record_fields(manifest: dict[str, Any]) -> list[tuple[str, str]]:
     """(field name, column kind) of the run's record fields, in declared order; [] for free text
-    (or a manifest whose spec holds neither `fields` nor `json_schema`)."""
+    (or a manifest whose spec holds neither `fields` nor `json_schema`); an instruction run's
+    three string fields."""
     spec = manifest.get("spec")
+    if is_instruction_spec(spec):
+        return [(name, "string") for name in INSTRUCTION_FIELDS]
     recipe = spec.get("recipe") if isinstance(spec, dict) else None
     if not isinstance(recipe, dict):
         return []

@@ -5,7 +5,8 @@ has two or more samples, and never all of them), drawn with a `random.Random` se
 split seed and the label name (string seeds hash with SHA-512, not Python's salted `hash`), so
 the split depends only on (seed, label, the label's samples in plan order): the same export
 command gives the same split on any machine, and adding a label does not move the others.
-Both parts keep plan order.
+Both parts keep plan order. An unlabeled run (instruction data) is one group: `random_split`
+draws `round(fraction x n)` of all its samples the same way.
 """
 
 from __future__ import annotations
@@ -52,3 +53,15 @@ def stratified_split(
         )
     train = [i for i in range(len(labels)) if i not in validation]
     return train, sorted(validation)
+
+
+def random_split(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """(train indices, validation indices) of `n` unlabeled samples: a seeded random share."""
+    check_fraction(fraction)
+    if n < 2:
+        raise SynloomError(
+            f"--split {fraction} leaves no validation sample ({n} sample; it needs at least 2)"
+        )
+    rng = random.Random(f"synloom-split:{seed}")
+    validation = set(rng.sample(range(n), validation_count(n, fraction)))
+    return [i for i in range(n) if i not in validation], sorted(validation)

@@ -122,11 +122,15 @@ def _meta_value(value: Any, kind: Kind) -> Any:
     return value
 
 
-def label_names(spec_labels: Sequence[str], seen: Sequence[str]) -> tuple[str, ...]:
+def label_names(spec_labels: Sequence[str], seen: Sequence[str | None]) -> tuple[str, ...]:
     """The ClassLabel names: the spec's labels in spec order (a run whose manifest lists none, an
-    older one, gets the labels its samples carry, sorted)."""
-    names = tuple(spec_labels) or tuple(sorted(set(seen)))
-    unknown = sorted(set(seen) - set(names))
+    older one, gets the labels its samples carry, sorted); () for an unlabeled run (instruction
+    data: every sample's label is None), whose export has no `label` column."""
+    labeled = {label for label in seen if label is not None}
+    if len(labeled) < len(set(seen)) and (labeled or spec_labels):
+        raise StoreError("some samples carry no label in a run with labels; the store is damaged")
+    names = tuple(spec_labels) or tuple(sorted(labeled))
+    unknown = sorted(labeled - set(names))
     if unknown:
         raise StoreError(f"samples carry labels the run's spec does not list: {', '.join(unknown)}")
     return names
@@ -139,14 +143,15 @@ def accepted_table(
     weights: Sequence[float] | None = None,
     record: Sequence[tuple[str, Kind]] = (),
 ) -> Table:
-    """Accepted samples as typed rows: id, text, [text_b], label, [weight], round, context,
-    [one column per `record` field (name, kind): a structured record's values, read from its
-    JSON text; named `record_<field>` where the name is taken], then their metadata (see the
-    module docstring)."""
+    """Accepted samples as typed rows: id, text, [text_b], label (none when `names` is empty: an
+    unlabeled run), [weight], round, context, [one column per `record` field (name, kind): a
+    structured record's values, read from its JSON text; named `record_<field>` where the name
+    is taken], then their metadata (see the module docstring)."""
     pair = any(s.text_b is not None for s in samples)
+    labeled = bool(names)
     columns: list[tuple[str, Kind]] = [("id", "string"), ("text", "string")]
     columns += [("text_b", "string")] if pair else []
-    columns.append(("label", ClassLabelKind(tuple(names))))
+    columns += [("label", ClassLabelKind(tuple(names)))] if labeled else []
     columns += [("weight", "float64")] if weights is not None else []
     columns += [("round", "int64"), ("context", "string")]
     meta = _meta_columns(samples)
@@ -159,7 +164,8 @@ def accepted_table(
         row: dict[str, Any] = {"id": s.id, "text": s.text}
         if pair:
             row["text_b"] = s.text_b
-        row["label"] = s.label
+        if labeled:
+            row["label"] = s.label
         if weights is not None:
             row["weight"] = float(weights[i])
         row["round"] = rounds.get(s.id)

@@ -1,4 +1,5 @@
-"""Write an export `Table` as JSONL, CSV, Parquet or a `datasets` directory, and describe its
+"""Write an export `Table` as JSONL, CSV, Parquet or a `datasets` directory (`alpaca` and
+`messages`, the instruction-data tables of `export_instructions`, are JSONL), and describe its
 columns as `datasets` features (the data files) and as a dataset card's YAML `features`.
 
 JSONL keeps nested values (attributes as an object, examples as a list) and the label's name;
@@ -23,10 +24,19 @@ from typing import Any
 
 from synloom.store.export_table import ClassLabelKind, Kind, ListKind, StructKind, Table
 
-FORMATS = ("jsonl", "csv", "parquet", "hf")
-SUFFIXES = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet", "hf": ""}
+FORMATS = ("jsonl", "csv", "parquet", "hf", "alpaca", "messages")
+JSONL_FORMATS = ("jsonl", "alpaca", "messages")
+SUFFIXES = {
+    "jsonl": ".jsonl",
+    "csv": ".csv",
+    "parquet": ".parquet",
+    "hf": "",
+    "alpaca": ".alpaca.jsonl",
+    "messages": ".messages.jsonl",
+}
 # How `datasets.load_dataset` names each format's builder (the card's loading snippet).
 BUILDERS = {"jsonl": "json", "csv": "csv", "parquet": "parquet", "hf": "arrow"}
+BUILDERS |= {"alpaca": "json", "messages": "json"}
 
 
 def _scalar(kind: str) -> str:
@@ -58,6 +68,8 @@ def _yaml_feature(name: str, kind: Kind) -> dict[str, Any]:
         return {"name": name, "dtype": {"class_label": {"names": names}}}
     if isinstance(kind, StructKind):
         return {"name": name, "struct": [_yaml_feature(f, k) for f, k in kind.fields]}
+    if isinstance(kind, ListKind) and isinstance(kind.item, StructKind):  # chat messages
+        return {"name": name, "list": [_yaml_feature(f, k) for f, k in kind.item.fields]}
     if isinstance(kind, ListKind):
         return {"name": name, "list": _scalar(kind.item)}  # type: ignore[arg-type]
     return {"name": name, "dtype": _scalar(kind)}
@@ -131,9 +143,9 @@ def _csv_value(value: Any, kind: Kind) -> Any:
 
 
 def write_file(table: Table, fmt: str, path: Path) -> None:
-    """One data file of format `fmt` (jsonl, csv or parquet) at `path`."""
+    """One data file of format `fmt` (jsonl, alpaca, messages, csv or parquet) at `path`."""
     with _replacing(path) as tmp:
-        if fmt == "jsonl":
+        if fmt in JSONL_FORMATS:
             with open(tmp, "w", encoding="utf-8") as fh:
                 for row in table.rows:
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")

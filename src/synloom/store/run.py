@@ -72,6 +72,17 @@ class Run:
             raise SynloomError(f"{self.run_dir}: the run manifest holds no spec")
         return parse_spec(self.manifest.spec, source=f"{self.run_dir} manifest", check_files=False)
 
+    def require_labels(self, what: str) -> None:
+        """A one-line SynloomError when the run holds no labeled samples (an instruction run):
+        `what` (scoring, curation, a task model, a report) needs labels."""
+        kind = ((self.manifest.spec or {}).get("task") or {}).get("kind")
+        if kind == "instruction":
+            raise SynloomError(
+                f"{self.run_dir} is an instruction run (Self-Instruct): {what} needs labeled "
+                f"samples; export its data with `synloom export {self.run_dir} --format alpaca` "
+                "(or --format messages)"
+            )
+
     @property
     def is_pair(self) -> bool:
         """Whether the samples are sentence pairs (a given first text, a generated second)."""

@@ -339,6 +339,14 @@ class RunStore(CurationStore):
         }
 
     @reading
+    def stage_names(self) -> list[str]:
+        """The stages that planned requests, in the order they first did."""
+        rows = self.db.execute(
+            "SELECT stage FROM requests GROUP BY stage ORDER BY MIN(created_at), stage"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    @reading
     def label_counts(self, stage: str = "sample") -> dict[str, int]:
         return dict(
             self.db.execute(

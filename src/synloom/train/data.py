@@ -182,6 +182,7 @@ class LabeledData:
 
         if not isinstance(run, Run):
             run = open_run(run, stage=stage, curation=curation)
+        run.require_labels("a labeled dataset")
         samples, run_dir = run.samples, run.run_dir
         if not samples:
             if run.curation is not None:
