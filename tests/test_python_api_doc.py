@@ -25,6 +25,7 @@ def test_the_doc_has_the_whole_walk_through():
 
 
 @pytest.mark.slow  # generates with the embedded model, trains and evaluates: ~2 min on 2 CPUs
+@pytest.mark.heavy  # 33 s in CI: the heavy lane keeps the default run under 20 min
 def test_the_walk_through_runs(tmp_path, monkeypatch, datasets_dir):
     monkeypatch.chdir(tmp_path)  # the doc writes runs/sst2-python-api
     monkeypatch.setenv("SYNLOOM_SHARED", str(datasets_dir.parent))

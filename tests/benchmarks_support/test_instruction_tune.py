@@ -87,6 +87,7 @@ def test_rouge_l_is_the_mean_lcs_f_measure():
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_answer_loss_equals_the_models_own_loss(tokenizer):
     import torch
 

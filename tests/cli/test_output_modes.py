@@ -151,6 +151,7 @@ def test_verbose_shows_retries(tmp_path):
 
 
 @pytest.mark.slow  # loads MiniLM and the embedded LM twice (~30 s each on 2 cores)
+@pytest.mark.heavy  # 27 s in CI: the heavy lane keeps the default run under 20 min
 def test_score_json_progress_and_no_third_party_bars(sst2_run):
     run_dir, reference = sst2_run
     args = ("score", run_dir, "--reference", reference, "--max-model-samples", "2", "--json")
