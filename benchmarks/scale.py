@@ -6,7 +6,8 @@ over 100k real texts (`quality.py`'s corpus), the bound the curation and Ray pat
     python benchmarks/scale.py --parts ray minhash --out runs/scale
 
 Each ratio is measured in one run: the actors are started and answer once before the clock
-starts; the same spec (zerogen, `batch_size` 4, 64 samples per label) runs for every actor count.
+starts; the same spec (`synloom.testing.ray_scenario`'s zerogen spec, the Ray tests' own, at
+64 samples per label) runs for every actor count.
 Results: docs/scale.md.
 """
 
@@ -19,81 +20,38 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 from synloom.generate import run_generation
 from synloom.generate.ray_executor import RayExecutor
 from synloom.spec import parse_spec
 from synloom.testing.fake_openai import FakeConfig, FakeOpenAIServer
-
-SPEC = """\
-name: scale
-labels:
-  - {name: positive, verbalizers: [positive]}
-  - {name: negative, verbalizers: [negative]}
-recipe:
-  type: zerogen
-  prompt: 'The movie review in {verbalizer} sentiment is: "'
-  min_words: 3
-  max_words: 16
-generation: {samples_per_label: 64, batch_size: 4, max_new_tokens: 40}
-backend: {type: openai, model: fake-model, max_concurrency: 4}
-seed: 3
-"""
+from synloom.testing.ray_scenario import CLUSTERS, ray_cluster, ray_spec_data
 
 
-def ray_cluster(kind: str):
-    """(connect, shutdown) for one local node of 2 CPUs or two simulated nodes of 1 CPU."""
+def ray_scaling(kind: str, counts: list[int], latency: float, per_label: int) -> list[dict]:
     import ray
 
-    if kind == "one_node":
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        return ray.shutdown
-    from ray.cluster_utils import Cluster
-
-    nodes = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
-    nodes.add_node(num_cpus=1)
-    nodes.wait_for_nodes()
-    ray.init(address=nodes.address, log_to_driver=False)
-
-    def stop() -> None:
-        ray.shutdown()
-        nodes.shutdown()
-
-    return stop
-
-
-def ray_scaling(kind: str, counts: list[int], latency: float) -> list[dict]:
-    import ray
-
-    stop = ray_cluster(kind)
     rows = []
-    try:
-        with FakeOpenAIServer(FakeConfig(latency_s=latency)) as server:
-            data = yaml.safe_load(SPEC)
-            data["backend"]["base_url"] = server.base_url
-            spec = parse_spec(data)
-            for n in counts:
-                with RayExecutor(spec.backend, n) as ex, tempfile.TemporaryDirectory() as tmp:
-                    ex._start()
-                    nodes = {node for node, _ in ray.get([a.where.remote() for a in ex.actors])}
-                    start = time.perf_counter()
-                    summary = run_generation(spec, Path(tmp) / "run", executor=ex)
-                    seconds = time.perf_counter() - start
-                planned = summary.counts["planned"]
-                rows.append(
-                    {
-                        "cluster": kind,
-                        "actors": n,
-                        "nodes_used": len(nodes),
-                        "requests": planned,
-                        "seconds": round(seconds, 2),
-                        "requests_per_s": round(planned / seconds, 1),
-                    }
-                )
-                print(json.dumps(rows[-1]), flush=True)
-    finally:
-        stop()
+    with ray_cluster(kind), FakeOpenAIServer(FakeConfig(latency_s=latency)) as server:
+        spec = parse_spec(ray_spec_data(server.base_url, samples_per_label=per_label))
+        for n in counts:
+            with RayExecutor(spec.backend, n) as ex, tempfile.TemporaryDirectory() as tmp:
+                ex._start()  # actors up and answering before the clock starts
+                nodes = {node for node, _ in ray.get([a.where.remote() for a in ex.actors])}
+                start = time.perf_counter()
+                summary = run_generation(spec, Path(tmp) / "run", executor=ex)
+                seconds = time.perf_counter() - start
+            planned = summary.counts["planned"]
+            rows.append(
+                {
+                    "cluster": kind,
+                    "actors": n,
+                    "nodes_used": len(nodes),
+                    "requests": planned,
+                    "seconds": round(seconds, 2),
+                    "requests_per_s": round(planned / seconds, 1),
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
     base = rows[0]["requests_per_s"]
     for row in rows:
         row["vs_1_actor"] = round(row["requests_per_s"] / base, 2)
@@ -117,7 +75,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--parts", nargs="+", default=["ray", "minhash"], choices=["ray", "minhash"])
     ap.add_argument("--actors", default="1,2,4,8")
-    ap.add_argument("--clusters", default="one_node,two_nodes")
+    ap.add_argument("--clusters", default=",".join(CLUSTERS))
+    ap.add_argument("--per-label", type=int, default=64)
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--minhash-n", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=Path("runs/scale"))
@@ -129,7 +88,7 @@ def main() -> int:
         results["ray"] = [
             row
             for kind in args.clusters.split(",")
-            for row in ray_scaling(kind, counts, args.latency)
+            for row in ray_scaling(kind, counts, args.latency, args.per_label)
         ]
     if "minhash" in args.parts:
         results["minhash"] = minhash_stream(args.minhash_n, 0.8)

@@ -21,25 +21,11 @@ from synloom.generate import run_generation
 from synloom.spec import parse_spec
 from synloom.spec.fingerprint import data_fingerprint
 from synloom.testing.fake_openai import FakeConfig, FakeOpenAIServer
+from synloom.testing.ray_scenario import RAY_ZEROGEN_SPEC, ray_cluster, ray_spec_data
 from tests.helpers import run_cli
 from tests.store.runs import requests_finished, snapshot
 
 ray = pytest.importorskip("ray")  # the `ray` extra: bash scripts/install.sh --test installs it
-
-SPEC = """\
-name: ray-test
-labels:
-  - {name: positive, verbalizers: [positive]}
-  - {name: negative, verbalizers: [negative]}
-recipe:
-  type: zerogen
-  prompt: 'The movie review in {verbalizer} sentiment is: "'
-  min_words: 3
-  max_words: 16
-generation: {samples_per_label: 24, batch_size: 4, max_new_tokens: 40}
-backend: {type: openai, model: fake-model, max_concurrency: 4}
-seed: 3
-"""
 
 
 @pytest.fixture(
@@ -49,26 +35,8 @@ seed: 3
 def cluster(request):
     """The Ray cluster of the module's tests (its address), shut down after them: one local node
     of 2 CPUs, or a simulated cluster of two nodes of 1 CPU each (`ray.cluster_utils.Cluster`)."""
-    if request.param == "one_node":
-        context = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        try:
-            yield context.address_info["gcs_address"]
-        finally:
-            ray.shutdown()
-        return
-    from ray.cluster_utils import Cluster
-
-    nodes = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
-    try:
-        nodes.add_node(num_cpus=1)
-        nodes.wait_for_nodes()
-        ray.init(address=nodes.address, log_to_driver=False)
-        try:
-            yield nodes.address
-        finally:
-            ray.shutdown()
-    finally:
-        nodes.shutdown()
+    with ray_cluster(request.param) as address:
+        yield address
 
 
 def nodes_of(executor) -> set[str]:
@@ -76,10 +44,7 @@ def nodes_of(executor) -> set[str]:
 
 
 def spec_for(url: str, **generation):
-    data = yaml.safe_load(SPEC)
-    data["backend"]["base_url"] = url
-    data["generation"].update(generation)
-    return parse_spec(data)
+    return parse_spec(ray_spec_data(url, **generation))
 
 
 def outputs_per_request(run_dir) -> set[int]:
@@ -152,7 +117,7 @@ def test_a_killed_actors_batches_run_again_on_another_once(cluster, tmp_path):
 def test_driver_sigkill_then_rerun_loses_nothing(cluster, tmp_path):
     spec_path = tmp_path / "spec.yaml"
     with FakeOpenAIServer(FakeConfig(latency_s=0.1)) as server:
-        data = yaml.safe_load(SPEC)
+        data = yaml.safe_load(RAY_ZEROGEN_SPEC)
         data["backend"]["base_url"] = server.base_url
         spec_path.write_text(yaml.safe_dump(data))
         run_generation(parse_spec(data), tmp_path / "local")
@@ -194,7 +159,7 @@ def test_missing_ray_is_one_line_naming_the_extra(tmp_path):
         f"sys.exit(run(['generate', {str(tmp_path / 'spec.yaml')!r}, '--out', {str(tmp_path / 'r')!r},"
         " '--executor', 'ray']))\n"
     )
-    data = yaml.safe_load(SPEC)
+    data = yaml.safe_load(RAY_ZEROGEN_SPEC)
     data["backend"]["base_url"] = "http://127.0.0.1:1/v1"
     (tmp_path / "spec.yaml").write_text(yaml.safe_dump(data))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -212,7 +177,7 @@ def test_ray_with_the_embedded_model_gives_the_local_accepted_set(cluster, tmp_p
     driver's local run and the actors compute alike."""
     from synloom.generate.ray_executor import RayExecutor
 
-    data = yaml.safe_load(SPEC)
+    data = yaml.safe_load(RAY_ZEROGEN_SPEC)
     data["backend"] = {"type": "local", "model": "embedded", "device": "cpu", "threads": 1}
     data["generation"] |= {"samples_per_label": 3, "batch_size": 2, "max_new_tokens": 16}
     data["recipe"]["min_words"] = 2
@@ -243,7 +208,7 @@ def test_the_ray_extra_installs_ray_and_stays_out_of_all():
 
 
 def test_an_unknown_executor_is_one_line(tmp_path):
-    data = yaml.safe_load(SPEC)
+    data = yaml.safe_load(RAY_ZEROGEN_SPEC)
     data["backend"]["base_url"] = "http://127.0.0.1:1/v1"
     (tmp_path / "spec.yaml").write_text(yaml.safe_dump(data))
     args = ["generate", tmp_path / "spec.yaml", "--out", tmp_path / "r", "--executor", "dask"]

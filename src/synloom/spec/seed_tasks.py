@@ -16,10 +16,18 @@ from pydantic import Field, ValidationError
 from synloom.errors import SpecError
 from synloom.spec.base import SpecModel
 from synloom.spec.oneline import one_line
+from synloom.spec.task import TaskKind
 
 MAX_SEED_TASKS = 100_000
+INSTRUCTION_KIND = TaskKind.INSTRUCTION.value  # as a stored manifest holds it
 INSTRUCTION_FIELDS = ("instruction", "input", "output")
 """The fields of an instruction sample (its text is their JSON object, in this order)."""
+
+
+def is_instruction_spec(spec: Any) -> bool:
+    """Whether a stored spec (a dict, e.g. a run manifest's) declares an instruction task."""
+    task = spec.get("task") if isinstance(spec, dict) else None
+    return isinstance(task, dict) and task.get("kind") == INSTRUCTION_KIND
 
 
 class Instance(SpecModel):

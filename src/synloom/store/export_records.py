@@ -9,17 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from synloom.spec.records import RecordField, fields_from_json_schema
+from synloom.spec.seed_tasks import INSTRUCTION_FIELDS, is_instruction_spec
+
+__all__ = ["INSTRUCTION_FIELDS", "KINDS", "is_instruction_spec", "record_fields"]
 
 KINDS = {"integer": "int64", "number": "float64", "boolean": "bool"}
-INSTRUCTION_KIND = "instruction"
-# The record of an instruction run, in its order (Alpaca's and Self-Instruct's field names).
-INSTRUCTION_FIELDS = ("instruction", "input", "output")
-
-
-def is_instruction_spec(spec: Any) -> bool:
-    """Whether a manifest's spec (a dict) declares an instruction task."""
-    task = spec.get("task") if isinstance(spec, dict) else None
-    return isinstance(task, dict) and task.get("kind") == INSTRUCTION_KIND
 
 
 def record_fields(manifest: dict[str, Any]) -> list[tuple[str, str]]:

@@ -75,8 +75,9 @@ class Run:
     def require_labels(self, what: str) -> None:
         """A one-line SynloomError when the run holds no labeled samples (an instruction run):
         `what` (scoring, curation, a task model, a report) needs labels."""
-        kind = ((self.manifest.spec or {}).get("task") or {}).get("kind")
-        if kind == "instruction":
+        from synloom.spec.seed_tasks import is_instruction_spec
+
+        if is_instruction_spec(self.manifest.spec):
             raise SynloomError(
                 f"{self.run_dir} is an instruction run (Self-Instruct): {what} needs labeled "
                 f"samples; export its data with `synloom export {self.run_dir} --format alpaca` "

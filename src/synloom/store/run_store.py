@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from synloom.errors import StoreError
 from synloom.store.connect import connect_reader, connect_writer
+from synloom.store.counts import CountsStore
 from synloom.store.curations import CurationStore
 from synloom.store.guards import Transaction, reading, writing
 from synloom.store.lock import LOCK_FILE, RunLock, check_not_locked
 from synloom.store.records import Output, PlannedRequest, Sample
 from synloom.store.schema import (
-    FINISHED,
     SCHEMA_VERSION,
     UNFINISHED,
     UNUSED_BATCH_SEED,
@@ -31,7 +30,6 @@ from synloom.store.schema import (
 
 STORE_FILE = "run.sqlite"
 _IN_UNFINISHED = "(" + ", ".join(f"'{s}'" for s in UNFINISHED) + ")"  # SQL: status IN ...
-_IN_FINISHED = "(" + ", ".join(f"'{s}'" for s in FINISHED) + ")"
 
 
 def annotations_key(stage: str, rnd: int) -> str:
@@ -39,7 +37,7 @@ def annotations_key(stage: str, rnd: int) -> str:
     return f"recipe:{stage}:{rnd}"
 
 
-class RunStore(CurationStore):
+class RunStore(CountsStore, CurationStore):
     """The store of `run_dir`. Use as a context manager or call `close()`.
 
     Default: read-only; the run must exist. `writable=True`: the run must exist, and this object
@@ -307,80 +305,6 @@ class RunStore(CurationStore):
     def failed(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT id, stage, label, error, attempts FROM failed").fetchall()
         return [dict(zip(("id", "stage", "label", "error", "attempts"), r)) for r in rows]
-
-    @reading
-    def counts(self, stage: str = "sample") -> dict[str, Any]:
-        """Request and output counts; accepted + rejected + failed + unfinished = planned."""
-        req = Counter(
-            dict(
-                self.db.execute(
-                    "SELECT status, COUNT(*) FROM requests WHERE stage = ? GROUP BY status",
-                    (stage,),
-                ).fetchall()
-            )
-        )
-        out = Counter(
-            dict(
-                self.db.execute(
-                    "SELECT o.status, COUNT(*) FROM outputs o JOIN requests r ON r.id = o.request_id"
-                    " WHERE r.stage = ? GROUP BY o.status",
-                    (stage,),
-                ).fetchall()
-            )
-        )
-        return {
-            "planned": sum(req.values()),
-            "done": req[RequestStatus.DONE],
-            "failed": req[RequestStatus.FAILED],
-            "unfinished": sum(req[s] for s in UNFINISHED),
-            "accepted": out[OutputStatus.ACCEPTED],
-            "rejected": out[OutputStatus.REJECTED],
-            "candidate": out[OutputStatus.CANDIDATE],
-        }
-
-    @reading
-    def stage_names(self) -> list[str]:
-        """The stages that planned requests, in the order they first did."""
-        rows = self.db.execute(
-            "SELECT stage FROM requests GROUP BY stage ORDER BY MIN(created_at), stage"
-        ).fetchall()
-        return [r[0] for r in rows]
-
-    @reading
-    def label_counts(self, stage: str = "sample") -> dict[str, int]:
-        return dict(
-            self.db.execute(
-                "SELECT label, COUNT(*) FROM accepted WHERE stage = ? GROUP BY label ORDER BY label",
-                (stage,),
-            ).fetchall()
-        )
-
-    @reading
-    def rejection_reasons(self, stage: str = "sample") -> dict[str, int]:
-        return dict(
-            self.db.execute(
-                "SELECT reason, COUNT(*) FROM rejected WHERE stage = ? GROUP BY reason"
-                " ORDER BY COUNT(*) DESC",
-                (stage,),
-            ).fetchall()
-        )
-
-    @reading
-    def label_stats(self, stage: str, labels: list[str]) -> dict[str, tuple[int, int]]:
-        """Per label: (accepted, finished requests) over finalized rounds."""
-        acc = dict(
-            self.db.execute(
-                "SELECT label, COUNT(*) FROM accepted WHERE stage = ? GROUP BY label", (stage,)
-            ).fetchall()
-        )
-        done = dict(
-            self.db.execute(
-                f"SELECT label, COUNT(*) FROM requests WHERE stage = ? AND status IN {_IN_FINISHED}"
-                " GROUP BY label",
-                (stage,),
-            ).fetchall()
-        )
-        return {lab: (acc.get(lab, 0), done.get(lab, 0)) for lab in labels}
 
     # scores ------------------------------------------------------------
     @writing
