@@ -4,6 +4,7 @@ two-node cluster (`ray.cluster_utils.Cluster`); and the MinHash near-duplicate f
 over 100k real texts (`quality.py`'s corpus), the bound the curation and Ray paths must keep.
 
     python benchmarks/scale.py --parts ray minhash --out runs/scale
+    python benchmarks/scale.py --parts score --score-n 2000 --out runs/scale   # scale_scoring.py
 
 Each ratio is measured in one run: the actors are started and answer once before the clock
 starts; the same spec (`synloom.testing.ray_scenario`'s zerogen spec, the Ray tests' own, at
@@ -73,12 +74,18 @@ def minhash_stream(n: int, threshold: float) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--parts", nargs="+", default=["ray", "minhash"], choices=["ray", "minhash"])
+    ap.add_argument(
+        "--parts", nargs="+", default=["ray", "minhash"], choices=["ray", "minhash", "score"]
+    )
     ap.add_argument("--actors", default="1,2,4,8")
     ap.add_argument("--clusters", default=",".join(CLUSTERS))
     ap.add_argument("--per-label", type=int, default=64)
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--minhash-n", type=int, default=100_000)
+    ap.add_argument("--score-n", type=int, default=2_000, help="samples in the score part's run")
+    ap.add_argument("--score-embed-n", type=int, default=None, help="samples the embedding work"
+                    " (score, consistency) runs on (default: --score-n)")  # fmt: skip
+    ap.add_argument("--score-workers", type=int, default=2, help="Ray Data workers")
     ap.add_argument("--out", type=Path, default=Path("runs/scale"))
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -93,6 +100,12 @@ def main() -> int:
     if "minhash" in args.parts:
         results["minhash"] = minhash_stream(args.minhash_n, 0.8)
         print(json.dumps(results["minhash"]), flush=True)
+    if "score" in args.parts:  # scoring and curation on Ray Data vs local (scale_scoring.py)
+        sys.path.insert(0, str(Path(__file__).parent))
+        from scale_scoring import scoring_at_scale
+
+        n, embed_n = args.score_n, args.score_embed_n or args.score_n
+        results["score"] = scoring_at_scale(n, embed_n, args.score_workers, args.out / "score")
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     return 0
 

@@ -11,7 +11,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # Every extra (local generator, quality metrics, task models); a smaller install takes only the
 # extras it needs, e.g. pip install -e '.[local]' (see README).
 if [[ "${1:-}" == "--test" ]]; then
-  # ray: the Ray executor's tests (tests/generate/test_ray_executor.py)
+  # ray: the Ray executor's and Ray Data scoring's tests (tests/generate/test_ray_executor.py,
+  # tests/quality/test_ray_scoring.py)
   "$PY" -m pip install -q -e ".[all,test,ray]"
 else
   "$PY" -m pip install -q -e ".[all]"

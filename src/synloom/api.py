@@ -221,10 +221,13 @@ def score(
     curation: str | None = None,
     save: bool = True,
     progress: Progress | None = None,
+    executor: str = "local",
+    ray_workers: int = 2,
 ) -> StoredScores:
     """The quality metrics of the run's samples (as `synloom score`), against `reference` real
     labeled data (as `evaluate`'s test data); stored with `save`, returned as `run.scores` reads
-    them (`per_sample`: each LM-scored sample's perplexity, relabel margin and LM label)."""
+    them (`per_sample`: each LM-scored sample's perplexity, relabel margin and LM label).
+    `executor="ray"`: the embeddings on Ray Data, `ray_workers` workers (the same scores)."""
     from synloom.quality.run_scores import DEFAULT_MAX_MODEL_SAMPLES, score_run
     from synloom.quality.stored import save_scores
     from synloom.store import RunStore
@@ -244,6 +247,8 @@ def score(
         backend=backend,
         curation=curation,
         progress=progress,
+        executor=executor,
+        ray_workers=ray_workers,
     )
     if save:
         with RunStore(run_dir, writable=True) as store:
@@ -273,10 +278,13 @@ def curate(
     replace: bool = False,
     generator: Backend | None = None,
     progress: Progress | None = None,
+    executor: str = "local",
+    ray_workers: int = 2,
 ) -> Run:
     """Score, filter and reweight the run's samples (as `synloom curate`; samples never change)
     and return the run read through the curation: `samples` are the kept ones, `weights` their
-    weights. `options`: per method (`{"margin": {"threshold": 0.5}}`); `progress`: its steps."""
+    weights. `options`: per method (`{"margin": {"threshold": 0.5}}`); `progress`: its steps;
+    `executor="ray"`: embeddings and model-free per-sample methods on Ray Data (same decisions)."""
     from synloom.curate.pipeline import SizeTarget
     from synloom.curate.runner import curate_run
     from synloom.curate.settings import CurationRequest
@@ -295,7 +303,7 @@ def curate(
     run_dir, _ = _run_dir(run)
     result = curate_run(
         run_dir, request, seed_data_path=seed_data, replace=replace, generator=generator,
-        progress=progress,
+        progress=progress, executor=executor, ray_workers=ray_workers,
     )  # fmt: skip
     return open_run(run_dir, curation=result.name)
 

@@ -124,3 +124,60 @@ def test_stops_growing_when_throughput_stops_growing():
     assert statuses.count(200) == 400
     assert 4 <= limiter.limit < 64
     assert limiter.stats.decreases == 0
+
+
+def simulate(server_slots: int, rounds: int) -> list[int]:
+    """The limiter (8 to 64) on a simulated clock against a server that finishes at most
+    `server_slots` requests per 100 ms round, oldest first, with a client that always has more
+    to send. Returns the limit after each round."""
+    from types import SimpleNamespace
+
+    import synloom.backends.concurrency as concurrency
+
+    clock = [0.0]
+    real_time = concurrency.time
+    concurrency.time = SimpleNamespace(monotonic=lambda: clock[0])  # type: ignore[assignment]
+
+    async def scenario() -> list[int]:
+        limiter = AdaptiveLimiter(initial=8, max_limit=64)
+        held = 0
+
+        async def feed() -> None:
+            nonlocal held
+            while True:
+                await limiter.acquire()
+                held += 1
+
+        feeder = asyncio.create_task(feed())
+        limits = []
+        for _ in range(rounds):
+            for _ in range(5):  # let the feeder take every free slot and block
+                await asyncio.sleep(0)
+            clock[0] += 0.1
+            for _ in range(min(held, server_slots)):
+                held -= 1
+                limiter.release("ok", weight=10)
+            limits.append(limiter.limit)
+        feeder.cancel()
+        return limits
+
+    try:
+        return asyncio.run(scenario())
+    finally:
+        concurrency.time = real_time  # type: ignore[assignment]
+
+
+def test_slow_start_doubles_once_per_round_trip():
+    # A server that keeps up: 8 -> 16 -> 32 -> 64 in three round trips. The window right after
+    # each doubling still mixes requests sent under the old limit, but it already beats the best,
+    # so it is growth evidence; judging only the window after it would take five.
+    assert simulate(server_slots=1000, rounds=3) == [16, 32, 64]
+
+
+def test_slow_start_still_stops_at_a_plateau():
+    # A server that finishes 16 requests per round however many are queued: the mixed windows
+    # must not carry the limit to the cap; it settles just above 16 (best limit x 1.25).
+    limits = simulate(server_slots=16, rounds=20)
+    assert limits[:2] == [16, 32]  # the last doubling bought nothing: the plateau ends slow start
+    assert 20 in limits  # settled at 16 x 1.25, then probing one slot at a time
+    assert max(limits) == 32 and limits[-1] < 32

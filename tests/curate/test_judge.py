@@ -161,5 +161,9 @@ def test_the_embedded_generator_judges_real_sentences(flipped_pool, sst2_spec):
         named = parse(answer)
         assert (named is None) == np.isnan(score)
         assert named is None or score == float(named == label)
+    # judging a subset again gives the same verdicts; the words after the verdict may differ,
+    # since a batch's layout (its other prompts, the prefix they share) moves bfloat16 logits
     np.testing.assert_array_equal(again.scores, scores[:8])
-    assert list(again.details["answer"]) == list(result.details["answer"][:8])
+    assert [parse(a) for a in again.details["answer"]] == [
+        parse(a) for a in result.details["answer"][:8]
+    ]

@@ -72,7 +72,17 @@ FAKE_SPECS: dict[str, dict[str, Any]] = {
 }
 FAKE_VOCAB = {"zerogen_context": 4, "fewshot_ratio": 3, "zerogen_pair": 4}
 
-# Run with the real embedded model through `synloom generate` (CPU).
+# Run with the real embedded model through `synloom generate` (CPU), decoding as the code before
+# the move did: each prompt prefilled on its own (`share_prefix: false`; sharing a batch's
+# identical prompts moves bfloat16 logits) and transformers' sampler (`sampler: transformers`;
+# synloom's draws the same distribution with other random numbers).
+REAL_BACKEND = {
+    "type": "local",
+    "model": "embedded",
+    "device": "cpu",
+    "share_prefix": False,
+    "sampler": "transformers",
+}
 REAL_SPECS: dict[str, dict[str, Any]] = {}
 REAL_SPECS["real_fewshot"] = {
     "name": "recipes-equivalence",
@@ -89,7 +99,7 @@ REAL_SPECS["real_fewshot"] = {
         "min_words": 3,
     },
     "generation": {"samples_per_label": 6, "batch_size": 6, "max_new_tokens": 24},
-    "backend": {"type": "local", "model": "embedded", "device": "cpu"},
+    "backend": REAL_BACKEND,
     "seed": 3,
 }
 REAL_SPECS["real_zerogen_context"] = {
@@ -103,7 +113,7 @@ REAL_SPECS["real_zerogen_context"] = {
         "min_words": 3,
     },
     "generation": {"samples_per_label": 5, "batch_size": 5, "max_new_tokens": 24},
-    "backend": {"type": "local", "model": "embedded", "device": "cpu"},
+    "backend": REAL_BACKEND,
     "seed": 8,
 }
 

@@ -4,8 +4,8 @@ async HTTP clients and receive results one by one as they finish."""
 from __future__ import annotations
 
 import asyncio
-import queue
 import threading
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,27 +26,47 @@ class LoopThread:
 
     def iterate(self, make: Callable[[], AsyncIterator[Any]]) -> Generator[Any, None, None]:
         """Items of the async iterator `make()` as they are produced; closing the generator early
-        cancels the producer."""
-        out: queue.Queue[Any] = queue.Queue()
+        cancels the producer. Items are handed over in batches: the loop wakes the consumer once
+        per loop iteration, not once per item (3,000 requests at 64 in flight: ~450 wake-ups
+        instead of 3,000, each a GIL hand-over between the two threads)."""
+        items: deque[Any] = deque()  # append/popleft are thread-safe
+        ready = threading.Event()
+        loop = self.loop
+        flush_pending = False  # only touched on the loop thread
+
+        def flush() -> None:
+            nonlocal flush_pending
+            flush_pending = False
+            ready.set()
+
+        def put(item: Any) -> None:
+            nonlocal flush_pending
+            items.append(item)
+            if not flush_pending:  # one wake-up for everything produced in this loop iteration
+                flush_pending = True
+                loop.call_soon(flush)
 
         async def pump() -> None:
             try:
                 async for item in make():
-                    out.put(item)
+                    put(item)
             except BaseException as exc:  # handed to the consumer, cancellation included
-                out.put(_Raised(exc))
+                put(_Raised(exc))
                 return
-            out.put(_DONE)
+            put(_DONE)
 
-        fut = asyncio.run_coroutine_threadsafe(pump(), self.loop)
+        fut = asyncio.run_coroutine_threadsafe(pump(), loop)
         try:
             while True:
-                item = out.get()
-                if item is _DONE:
-                    return
-                if isinstance(item, _Raised):
-                    raise item.exc
-                yield item
+                ready.wait()
+                ready.clear()  # before draining: an item appended after this sets it again
+                while items:
+                    item = items.popleft()
+                    if item is _DONE:
+                        return
+                    if isinstance(item, _Raised):
+                        raise item.exc
+                    yield item
         finally:
             if not fut.done():
                 fut.cancel()

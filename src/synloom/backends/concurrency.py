@@ -9,7 +9,9 @@ Additive-increase / multiplicative-decrease (Chiu & Jain, 1989) with TCP-style s
 - Slow start doubles the limit while throughput beats the best seen so far by more than
   `growth_threshold`; at the first plateau it settles just above the best limit, after which it
   grows by one slot per window that beats the best (congestion avoidance). The window right after
-  a change is not judged, since it still mixes requests sent under the old limit.
+  a change still mixes requests sent under the old limit, so it can only understate the new
+  limit's throughput: in slow start it may justify the next doubling (so slow start doubles once
+  per round trip, not once per two) but never a plateau; after a one-slot step it is skipped.
 - If throughput stops growing, the limit stops growing. When at least `overload_fraction` of a
   window's requests end in 429 / 503 / timeout the limit is halved (at most once per window, so one
   burst does not collapse it to 1, and a few random faults are not read as overload).
@@ -141,13 +143,18 @@ class AdaptiveLimiter:
             self._best_tp = 0.0  # conditions changed: measure the new best from scratch
             self._set_limit(max(self.min_limit, self._limit * self.backoff))
             self.stats.decreases += 1
-        elif settling:
-            pass  # the window after a change still mixes requests sent under the old limit
+        elif settling and not self._slow_start:
+            pass  # the window after a step still mixes requests sent under the old limit
         elif tp > self._best_tp * (1 + self.growth_threshold):
+            # In slow start also right after a doubling: a window that still mixes requests sent
+            # under the old limit understates the new one's throughput, so if it beats the best,
+            # so does the new limit (docs/serving.md, Benchmarks (a): 8 to 64 in ~0.37 s, not 0.56).
             self._best_tp, self._best_limit = tp, self._limit
             if self._saturated and self._limit < self.max_limit:
                 step = self._limit if self._slow_start else 1.0
                 self._set_limit(min(self.max_limit, self._limit + step))
+        elif settling:
+            pass  # a mixed window that did not beat the best proves no plateau
         elif self._slow_start and self._saturated:
             # Plateau: the last doubling bought nothing. Settle just above the best limit seen
             # and probe one slot at a time from there.

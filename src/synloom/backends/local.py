@@ -39,6 +39,8 @@ class LocalBackend:
         trust_remote_code: bool = False,
         revision: str | None = None,
         adapter: str | None = None,
+        share_prefix: bool = True,
+        sampler: str = "fast",
     ):
         """Keywords as in the spec's `backend` section (`LocalBackendConfig`), checked the same
         way; see `synloom.backends.hf_model` for where the weights come from."""
@@ -56,6 +58,8 @@ class LocalBackend:
                 trust_remote_code=trust_remote_code,
                 revision=revision,
                 adapter=adapter,
+                share_prefix=share_prefix,
+                sampler=sampler,
             )
         except ValidationError as exc:
             raise BackendError(format_validation_error(exc, "local backend")) from None
@@ -119,8 +123,9 @@ class LocalBackend:
         `params.counter_prompts` (`synloom.backends.self_debias`). With a per-label adapter
         (FewGen) the batch runs in groups by label, each seeded with its first request's seed.
         With `params.n` > 1, each prompt is prefilled once and its key/value cache copied to n
-        rows (`synloom.backends.shared_prefill`); under self-debiasing or a prefix, prompt or per-label adapter
-        the prompts are repeated n times instead (the same samples, no prefill saved)."""
+        rows, and identical prompts or a prefix all prompts share are prefilled once
+        (`synloom.backends.shared_prefill`); under self-debiasing or a prefix, prompt or
+        per-label adapter the prompts are repeated n times instead (no prefill saved)."""
         if not prompts:
             return []
         if params.n > 1 and not self._shares_prefill(params):
@@ -152,53 +157,50 @@ class LocalBackend:
         )
         return plain and params.self_debias_decay is None
 
+    def _shared_layout(self, prompts: Sequence[str], params: GenerationParams, width: int):
+        """How the call's prefill is shared (`synloom.backends.shared_prefill`): n samples of a
+        prompt always, identical prompts and a common prefix (`backend.share_prefix`) when that
+        saves a quarter of the prefill; None to
+        prefill each left-padded prompt on its own (and always under self-debiasing or an adapter
+        that is not a merged LoRA)."""
+        from synloom.backends.shared_prefill import plan_layout
+
+        if not self._shares_prefill(params) or (params.n == 1 and len(prompts) < 2):
+            return None
+        ids = self.tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
+        layout = plan_layout(ids, params.n, share=self.config.share_prefix)
+        if params.n > 1 or (self.config.share_prefix and layout.pays(len(prompts) * width)):
+            return layout
+        return None
+
     def _generate(
         self, prompts: Sequence[str], params: GenerationParams, seed: int, model
     ) -> list[Completion]:
         import torch
 
-        from synloom.backends.shared_prefill import shared_prefill_inputs
+        from synloom.backends.decoding import generate_kwargs
+        from synloom.backends.shared_prefill import shared_inputs
 
         tok = self.tokenizer
         tok.padding_side = "left"
         enc = tok(list(prompts), return_tensors="pt", padding=True).to(self.device)
-        sample = params.temperature > 0
-        kwargs = {
-            "max_new_tokens": params.max_new_tokens,
-            "do_sample": sample,
-            "pad_token_id": tok.pad_token_id,
-            "eos_token_id": sorted(self._eos_ids) or None,
-        }
-        if sample:
-            kwargs |= {
-                "temperature": params.temperature,
-                "top_p": params.top_p,
-                "top_k": params.top_k,
-            }
-        else:
-            kwargs |= {"temperature": None, "top_p": None, "top_k": None}
-        if params.stop:
-            kwargs |= {"stop_strings": list(params.stop), "tokenizer": tok}
+        processors = []
         if params.self_debias_decay is not None:
-            from transformers import LogitsProcessorList
-
             from synloom.backends.self_debias import self_debias_processor
 
             width = enc["input_ids"].shape[1]
-            processor = self_debias_processor(self.model, tok, params, len(prompts), width)
-            kwargs["logits_processor"] = LogitsProcessorList([processor])
+            processors.append(self_debias_processor(self.model, tok, params, len(prompts), width))
         if params.json_schema is not None:  # structured records: only schema-valid tokens
-            from transformers import LogitsProcessorList
-
             from synloom.backends.constrained import schema_processor
 
             vocab = self.model.config.vocab_size
-            grammar = schema_processor(tok, vocab, self._eos_ids, params.json_schema)
-            before = list(kwargs.get("logits_processor", []))
-            kwargs["logits_processor"] = LogitsProcessorList([*before, grammar])
+            processors.append(schema_processor(tok, vocab, self._eos_ids, params.json_schema))
+        kwargs = generate_kwargs(params, tok, self._eos_ids, processors, self.config.sampler)
         inputs, start = dict(enc), enc["input_ids"].shape[1]
-        if params.n > 1:
-            inputs = shared_prefill_inputs(model, enc, params.n)
+        layout = self._shared_layout(prompts, params, start)
+        if layout is not None:
+            inputs = shared_inputs(model, layout, tok.pad_token_id, self.device)
+            start = inputs["input_ids"].shape[1]
         elif self.adapter is not None:
             if params.self_debias_decay is not None and self.adapter.method != "lora":
                 raise BackendError("self-debiasing runs without an adapter or with a LoRA one")

@@ -1,22 +1,36 @@
-"""n samples of one prompt from one prefill: the local backend's `generation.samples_per_prompt`.
+"""Prefill what a batch's prompts share once: `generation.samples_per_prompt` and prefix reuse.
 
-Each prompt of a batch is run once over all but its last token; the key/value cache this fills is
-repeated n times along the batch, and `generate` continues from it with the ids and mask repeated
-the same way (it runs each row's last token, then decodes n x prompts rows). transformers'
-`num_return_sequences` would not save this work: `generate` repeats the input ids
-(`GenerationMixin._expand_inputs_for_generation`, `repeat_interleave` over the batch) before its
-prefill, so it encodes every prompt n times. The cache is handed to `generate` as the prefix
-adapters hand theirs (`synloom.backends.adapter`).
+The local backend's generate call gets its prompts' key/value cache from here when sharing pays:
+
+- **n samples of a prompt** (`samples_per_prompt`): the prompt is prefilled once and its cache
+  rows copied n times; `generate` then runs each row's last token and decodes n x prompts rows.
+  transformers' `num_return_sequences` would not save this work: `generate` repeats the input ids
+  (`GenerationMixin._expand_inputs_for_generation`) before its prefill, encoding every prompt n
+  times.
+- **identical prompts** of one call (few-shot prompts drawn from a small seed pool repeat: 4
+  seeds, k = 3 give 24 orderings per label) are prefilled once and their rows gathered.
+- **the common prefix** of a call's distinct prompts (the task instruction, the first demo they
+  share) is run once, at batch size 1, and its cache broadcast to every prompt; each prompt's
+  own remainder follows it with the padding between prefix and remainder ("middle padding": the
+  attention mask is zero there and positions count real tokens only, as `generate` counts them
+  from the mask), so every row attends to exactly its own prompt's tokens.
+
+Sharing is used when it removes at least a quarter of the prefill's token work (`pays`); a call
+with nothing to share runs as before, left-padded. A sample's text depends on the batch layout
+(padding, the shared prefix), like before on the padding alone; the layout is a function of the
+stored plan, so a rerun or a resume gives the same samples.
 
 Sharing the prompt's key/value cache among parallel samples is the parallel sampling of
 "Efficient Memory Management for Large Language Model Serving with PagedAttention" (Kwon et al.,
-SOSP 2023), where the samples' blocks point at one copy of the prompt's.
+SOSP 2023); sharing the common prefix of different requests is SGLang's RadixAttention ("SGLang:
+Efficient Execution of Structured Language Model Programs", Zheng et al., NeurIPS 2024), here
+for the one prefix all prompts of a call share.
 """
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,34 +54,99 @@ def repeated(
     )
 
 
-def shared_prefill_inputs(model: Any, enc: Any, n: int) -> dict[str, Any]:
-    """`generate`'s inputs for n samples of each left-padded prompt in `enc` (input ids and
-    attention mask). Positions count from each row's first real token, as `generate` counts them
-    from the attention mask, so row k of prompt i attends to what prompt i alone would."""
+# sharing is used when it saves at least this share of the prefill's token work
+MIN_SAVING = 0.25
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one call's prompts are prefilled: `prefix` tokens once, then each distinct prompt's
+    remainder (`rest[u]`, without its last token), then every row's last token in `generate`."""
+
+    prefix: list[int]
+    rest: list[list[int]]  # per distinct prompt, its tokens after the prefix
+    rows: list[int]  # per output row (prompt i's n rows in a row), its distinct prompt
+
+    @property
+    def width(self) -> int:  # the suffix block: the longest remainder without its last token
+        return max(len(r) for r in self.rest) - 1
+
+    def shared_cost(self) -> int:
+        return len(self.prefix) + len(self.rest) * self.width + len(self.rows)
+
+    def pays(self, plain_cost: int) -> bool:
+        return self.shared_cost() <= (1 - MIN_SAVING) * plain_cost
+
+
+def plan_layout(prompt_ids: Sequence[Sequence[int]], n: int, share: bool = True) -> Layout:
+    """The distinct prompts of a call, their common prefix (at most all but each one's last
+    token, so every row has a token left to run in `generate`) and each output row's prompt.
+    `share=False`: every prompt on its own and no prefix (only the n samples share a prefill)."""
+    if not share:
+        prompts = [tuple(ids) for ids in prompt_ids]
+        rows = [i for i in range(len(prompts)) for _ in range(n)]
+        return Layout([], [list(p) for p in prompts], rows)
+    distinct: dict[tuple[int, ...], int] = {}
+    rows = []
+    for ids in prompt_ids:
+        u = distinct.setdefault(tuple(ids), len(distinct))
+        rows.extend([u] * n)
+    prompts = list(distinct)
+    cap = min(len(p) for p in prompts) - 1
+    shared = 0
+    while shared < cap and all(p[shared] == prompts[0][shared] for p in prompts):
+        shared += 1
+    return Layout(list(prompts[0][:shared]), [list(p[shared:]) for p in prompts], rows)
+
+
+def shared_inputs(model: Any, layout: Layout, pad_id: int, device: Any) -> dict[str, Any]:
+    """`generate`'s inputs (ids, mask, cache) for `layout`: every output row is
+    prefix | padding | its prompt's remainder, the cache holds all of it but the last token."""
     import torch
 
-    ids, mask = enc["input_ids"], enc["attention_mask"]
-    rows = {
-        "input_ids": ids.repeat_interleave(n, dim=0),
-        "attention_mask": mask.repeat_interleave(n, dim=0),
-    }
-    if ids.shape[1] < 2:  # nothing before the last token to share
-        return rows
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    # only the cache is wanted: skip the LM head where the model lets us
+    p, width = len(layout.prefix), layout.width
     keep = (
         {"logits_to_keep": 1}
         if "logits_to_keep" in inspect.signature(model.forward).parameters
         else {}
     )
+    cache = None
     with torch.inference_mode():
-        out = model(
-            input_ids=ids[:, :-1],
-            attention_mask=mask[:, :-1],
-            position_ids=positions[:, :-1],
-            use_cache=True,
-            **keep,
-        )
-    cache = out.cache
-    cache.batch_repeat_interleave(n)
+        if p:
+            out = model(
+                input_ids=torch.tensor([layout.prefix], device=device), use_cache=True, **keep
+            )
+            cache = out.cache
+            cache.batch_repeat_interleave(len(layout.rest))
+        ids, mask = _middle_padded(layout, pad_id, device)
+        if width:
+            block_mask = mask[:, : p + width]
+            positions = (block_mask.cumsum(-1) - 1).clamp(min=0)[:, p:]
+            out = model(
+                input_ids=ids[:, p : p + width],
+                attention_mask=block_mask,
+                position_ids=positions,
+                cache=cache,
+                use_cache=True,
+                **keep,
+            )
+            cache = out.cache
+    index = torch.tensor(layout.rows, device=device)
+    rows = {"input_ids": ids[index], "attention_mask": mask[index]}
+    if cache is None:  # one-token prompts: nothing before the last token to share
+        return rows
+    cache.batch_select_indices(index)
     return rows | {"cache": cache}
+
+
+def _middle_padded(layout: Layout, pad_id: int, device: Any) -> tuple[Any, Any]:
+    """Per distinct prompt: prefix, padding up to the longest remainder, its remainder."""
+    import torch
+
+    full = layout.width + 1
+    ids, mask = [], []
+    for rest in layout.rest:
+        gap = full - len(rest)
+        ids.append(layout.prefix + [pad_id] * gap + rest)
+        mask.append([1] * len(layout.prefix) + [0] * gap + [1] * len(rest))
+    return torch.tensor(ids, device=device), torch.tensor(mask, device=device)

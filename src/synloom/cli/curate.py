@@ -1,4 +1,5 @@
-"""`synloom curate RUN_DIR --method NAME [--method NAME ...] [--keep F | --per-label N]`."""
+"""`synloom curate RUN_DIR --method NAME [--method NAME ...] [--keep F | --per-label N]
+[--executor local|ray] [--ray-workers N]`."""
 
 from __future__ import annotations
 
@@ -48,6 +49,14 @@ def curate(
     chunk_size: Annotated[
         int, typer.Option(min=1, help="samples a per-sample method scores between two saves")
     ] = 256,
+    executor: Annotated[
+        str,
+        typer.Option(
+            help="where embeddings and model-free per-sample methods run: local (this process)"
+            " or ray (Ray Data workers; the 'ray' extra); the decisions are the same"
+        ),
+    ] = "local",
+    ray_workers: Annotated[int, typer.Option(help="Ray Data workers (--executor ray)")] = 2,
 ) -> None:
     """Score, filter, rank and reweight a run's samples; stores decisions beside them (samples
     never change). Rerunning the same command resumes."""
@@ -72,7 +81,14 @@ def curate(
 
         raise SynloomError("give at most one of --keep, --per-label and --same-size-as")
     request.loaded()  # bad options fail before the run is opened
+    from synloom.quality.ray_data import check_executor
+
+    check_executor(executor, ray_workers)
     RunStore(run_dir).close()  # a missing or foreign directory fails here, before any model
+    if executor == "ray":
+        from synloom.generate.ray_executor import import_ray
+
+        import_ray()  # a missing extra is one line before anything runs
     with StepBars() as progress:
         result = curate_run(
             run_dir,
@@ -82,6 +98,8 @@ def curate(
             chunk_size=chunk_size,
             say=lambda msg: say(text(msg, multiline=False)),
             progress=progress,
+            executor=executor,
+            ray_workers=ray_workers,
         )
     summary = result.summary
     table = Table(title=text(f"curation {result.name} of {run_dir}", multiline=False))

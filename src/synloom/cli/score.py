@@ -1,5 +1,5 @@
 """`synloom score RUN_DIR [--reference REAL.jsonl] [--max-model-samples N] [--curation NAME]
-[--json]`: progress bars on stderr (`synloom.cli.progress.StepBars`), the table or JSON on stdout."""
+[--executor local|ray] [--ray-workers N] [--json]`: progress bars on stderr (`synloom.cli.progress.StepBars`), the table or JSON on stdout."""
 
 from __future__ import annotations
 
@@ -27,16 +27,30 @@ def score(
         str | None,
         typer.Option(help="score the samples this curation keeps (stored beside the run's scores)"),
     ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            help="where the embeddings are computed: local (this process) or ray (Ray Data"
+            " workers; the 'ray' extra); the scores are the same"
+        ),
+    ] = "local",
+    ray_workers: Annotated[int, typer.Option(help="Ray Data workers (--executor ray)")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Score the run's accepted samples with every quality metric and store the scores."""
     from synloom.cli.progress import StepBars
+    from synloom.quality.ray_data import check_executor
     from synloom.quality.run_scores import score_run
     from synloom.quality.stored import save_scores
     from synloom.quality.summary import format_number, summarize
     from synloom.store import STORE_FILE, RunStore
 
+    check_executor(executor, ray_workers)
     RunStore(run_dir).close()  # a missing or foreign directory fails here, before any model
+    if executor == "ray":
+        from synloom.generate.ray_executor import import_ray
+
+        import_ray()  # a missing extra is one line before anything runs
     rows = None if reference is None else _read_reference(reference)
     with StepBars() as progress:
         result = score_run(
@@ -46,6 +60,8 @@ def score(
             max_model_samples=max_model_samples,
             curation=curation,
             progress=progress,
+            executor=executor,
+            ray_workers=ray_workers,
         )
     with RunStore(run_dir, writable=True) as store:
         n_rows = save_scores(store, result, curation)

@@ -20,10 +20,12 @@ import numpy as np
 
 from synloom.curate.data import CurationData
 from synloom.curate.pipeline import Pipeline, SizeTarget, StepResult
+from synloom.curate.ray_scoring import runs_on_ray, score_chunks_on_ray
 from synloom.curate.settings import CurationRequest, stored_settings
 from synloom.errors import SynloomError
 from synloom.progress import Progress, reporting
 from synloom.progress import step as progress_step
+from synloom.quality.ray_data import RayEmbedder, check_executor, executor_session
 
 if TYPE_CHECKING:
     from synloom.backends.base import Backend
@@ -52,11 +54,17 @@ def curate_run(
     chunk_size: int = DEFAULT_CHUNK,
     say: Callable[[str], None] | None = None,
     progress: Progress | None = None,
+    executor: str = "local",
+    ray_workers: int = 2,
 ) -> CurationResult:
     """Curate the accepted samples of `run_dir` as `request` says; see the module docstring.
-    `say` gets a line per finished method; `progress` a step per method, advanced per chunk."""
-    with reporting(progress):
-        return _curate_run(run_dir, request, seed_data_path, replace, generator, chunk_size, say)
+    `say` gets a line per finished method; `progress` a step per method, advanced per chunk;
+    `executor="ray"`: embeddings and model-free per-sample chunks on Ray Data (`ray_scoring`)."""
+    check_executor(executor, ray_workers)
+    with reporting(progress), executor_session(executor) as ray:
+        return _curate_run(
+            run_dir, request, seed_data_path, replace, generator, chunk_size, say, ray, ray_workers
+        )
 
 
 def _curate_run(
@@ -67,6 +75,8 @@ def _curate_run(
     generator: Backend | None,
     chunk_size: int,
     say: Callable[[str], None] | None,
+    ray: Any,
+    workers: int,
 ) -> CurationResult:
     from synloom.backends.registry import BackendHandle
     from synloom.store import RunStore, open_run
@@ -113,12 +123,15 @@ def _curate_run(
                 seed_data=seed_data,
                 generator=handles[0].get,
                 judge=None if judge is None else judge.get,
+                embed=None if ray is None else RayEmbedder(workers),
             )
             pipeline = Pipeline(data.labels)
             finished = store.finished_steps(name)
             for step, (method, options) in enumerate(loaded):
                 sub = data.subset(pipeline.alive)
-                result = _run_step(store, name, step, method, options, sub, finished, chunk_size)
+                result = _run_step(
+                    store, name, step, method, options, sub, finished, chunk_size, ray, workers
+                )
                 pipeline.apply(result)
                 done = pipeline.steps[-1]
                 say(
@@ -151,6 +164,8 @@ def _run_step(
     sub: CurationData,
     finished: dict[int, tuple[str, dict]],
     chunk_size: int,
+    ray: Any = None,
+    workers: int = 0,
 ) -> StepResult:
     """The method's scores for `sub`: from the store when stored, else computed and stored."""
     info = method.info
@@ -162,17 +177,28 @@ def _run_step(
         # a per-sample method is scored and stored in chunks (a rerun skips the stored ones);
         # any other sees all the samples at once
         size = chunk_size if info.per_sample else max(len(sub), 1)
+        chunks = [list(range(s, min(s + size, len(sub)))) for s in range(0, len(sub), size)]
+        if info.per_sample:
+            chunks = [c for c in chunks if not all(sub.ids[i] in stored for i in c)]
+
+        def record(part: CurationData, scored) -> None:
+            _check_shape(info.name, scored.scores, len(part))
+            store.put_method_scores(name, info.name, _rows(part, scored))
+
         with progress_step(
             f"curation step {step + 1}: {info.name}", len(sub), "samples"
         ) as progress:
-            for start in range(0, len(sub), size):
-                chunk = list(range(start, min(start + size, len(sub))))
-                if not (info.per_sample and all(sub.ids[i] in stored for i in chunk)):
-                    part = sub.subset(chunk)
-                    scored = method.score(part, options)
-                    _check_shape(info.name, scored.scores, len(part))
-                    store.put_method_scores(name, info.name, _rows(part, scored))
-                    summary = scored.summary
+            progress.advance(len(sub) - sum(map(len, chunks)))
+            if ray is not None and runs_on_ray(info):
+                summary = score_chunks_on_ray(
+                    ray, method, options, sub, chunks, record, progress.advance, workers
+                )
+                chunks = []
+            for chunk in chunks:
+                part = sub.subset(chunk)
+                scored = method.score(part, options)
+                record(part, scored)
+                summary = scored.summary
                 progress.advance(len(chunk))
         stored = store.method_scores(name, info.name)
         store.finish_step(name, step, info.name, summary)

@@ -22,6 +22,12 @@ from typing import TYPE_CHECKING, Any
 from synloom.errors import BackendError, SynloomError
 from synloom.progress import Progress, reporting, step
 from synloom.quality.plot_data import MAX_POINTS, embedding_map, length_counts
+from synloom.quality.ray_data import (
+    DEFAULT_WORKERS,
+    RayEmbedder,
+    check_executor,
+    executor_session,
+)
 from synloom.quality.suite import score_dataset
 
 if TYPE_CHECKING:
@@ -87,6 +93,8 @@ def score_run(
     seed: int = 0,
     curation: str | None = None,
     progress: Progress | None = None,
+    executor: str = "local",
+    ray_workers: int = DEFAULT_WORKERS,
 ) -> dict[str, Any]:
     """`score_dataset` over a run, plus `plot_data` and settings describing the scoring.
 
@@ -96,12 +104,20 @@ def score_run(
     `curation` scores the samples that curation keeps (store the result with the same
     `curation` in `save_scores`, beside the uncurated scores). `progress` receives the steps
     (loading the scorer, each metric, embedding and LM scoring; `synloom.progress`).
+    `executor="ray"` embeds on Ray Data with `ray_workers` workers (`synloom.quality.ray_data`;
+    the same embeddings to float rounding); the metrics run here either way.
     """
-    with reporting(progress):
-        return _score_run(
+    check_executor(executor, ray_workers)
+    with reporting(progress), executor_session(executor) as ray:
+        if ray is not None and embed is None:
+            embed = RayEmbedder(ray_workers)
+        result = _score_run(
             run_dir, reference, reference_source, max_model_samples, backend, embed, max_points,
             seed, curation,
         )  # fmt: skip
+    if ray is not None:
+        result["settings"] |= {"executor": "ray", "ray_workers": ray_workers}
+    return result
 
 
 def _score_run(

@@ -54,6 +54,16 @@ class LocalBackendConfig(SpecModel):
         description="directory `synloom adapt` wrote (relative to the spec): the generator runs "
         "with that adapter; it must have been trained on this backend's model",
     )
+    share_prefix: bool = Field(
+        True,
+        description="prefill identical prompts and the prefix all prompts of a batch share once "
+        "(where that saves a quarter of the prefill); false: each prompt on its own, as before",
+    )
+    sampler: Literal["fast", "transformers"] = Field(
+        "fast",
+        description="fast: top-p/top-k sampling over the 1,024 most likely tokens (the same "
+        "distribution, a fraction of the work); transformers: its own warpers, as before",
+    )
 
     @model_validator(mode="after")
     def _check_placement(self) -> LocalBackendConfig:

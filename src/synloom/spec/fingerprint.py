@@ -34,6 +34,8 @@ TRANSPORT_FIELDS = frozenset(
         "backend.device",
         "backend.threads",
         "backend.device_map",
+        "backend.share_prefix",  # how the local backend batches its prefill, like device/threads
+        "backend.sampler",  # how it draws from the same distribution (other random draws)
         # the vllm backend's engine settings: memory, batching, caching, compilation
         "backend.max_model_len",
         "backend.gpu_memory_utilization",

@@ -284,11 +284,13 @@ class RunStore(CountsStore, CurationStore):
     # reading -------------------------------------------------------------
     @reading
     def accepted(self, stage: str = "sample") -> list[Sample]:
+        """The accepted samples in plan order, read row by row (never all rows twice: a run of
+        1M samples holds only its `Sample`s)."""
         rows = self.db.execute(
             "SELECT id, label, text, text_b, meta, context FROM accepted WHERE stage = ?"
             " ORDER BY round, idx",
             (stage,),
-        ).fetchall()
+        )
         return [Sample(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
 
     @reading

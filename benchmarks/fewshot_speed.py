@@ -1,0 +1,145 @@
+"""Few-shot samples per CPU second, with the data's quality beside each speed (issue 14).
+
+For each task, the few-shot recipe (`examples/<task>_fewshot.yaml`, k = 3, seeds drawn from the
+real training split as in benchmarks/downstream.py) runs once per configuration into a fresh run
+store, the embedded model loaded once and shared. Configurations run in turn (round robin over
+`--repeats`), so a change of load on the shared machine hits all of them:
+
+- `today`: one sample per prompt, each prompt prefilled on its own and transformers' sampler
+  (`backend.share_prefix: false`, `backend.sampler: transformers`: the local backend before
+  issue 14);
+- `fast`: one sample per prompt with today's defaults: identical prompts and the common prefix
+  prefilled once where that saves a quarter of the prefill (`synloom.backends.shared_prefill`),
+  and top-p sampling over the 1,024 most likely tokens (`synloom.backends.nucleus`);
+- `n4`, `n8`: `generation.samples_per_prompt` 4 / 8, with the defaults.
+
+Speed: outputs per second and accepted samples per second of `run_generation` (backend loaded
+before the clock starts). Quality of the accepted samples, by the same scorer as
+benchmarks/recipes.py: oracle agreement (MiniLM + logistic regression trained on real training
+rows), distinct-n, Self-BLEU-4, Vendi.
+
+    python benchmarks/fewshot_speed.py --tasks sst2 trec --per-label 64 --out runs/fewshot-speed
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from downstream import TASKS, default_datasets, draw_seeds, fewshot_spec
+from synloom.backends.local import LocalBackend
+from synloom.generate import run_generation
+from synloom.quality.metrics.distinct_n import distinct_n
+from synloom.quality.metrics.self_bleu import self_bleu
+from synloom.quality.run_scores import score_run
+from synloom.quality.summary import summarize
+from synloom.sampling import stratified_indices
+from synloom.spec.io import parse_spec, spec_to_dict
+from synloom.store import RunStore
+from synloom.train.data import LabeledData
+
+CONFIGS = {"today": (1, False), "fast": (1, True), "n4": (4, True), "n8": (8, True)}
+QUALITY = {"oracle": "oracle_agreement", "vendi": "vendi_embedding"}
+
+
+def config_spec(task: str, seeds: list[dict], args, n: int):
+    spec = fewshot_spec(task, seeds, args.per_label, args.batch_size)
+    data = spec_to_dict(spec)
+    if n > 1:
+        data["generation"]["samples_per_prompt"] = n
+    return parse_spec(data, source=f"fewshot-speed-{task}-n{n}")
+
+
+def timed_run(spec, run_dir: Path, backend: LocalBackend) -> dict:
+    start = time.perf_counter()
+    run_generation(spec, run_dir, backend=backend)
+    wall = time.perf_counter() - start
+    with RunStore(run_dir) as store:
+        outputs = store.db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0]
+        accepted = store.counts()["accepted"]
+    return {
+        "seconds": wall,
+        "outputs": outputs,
+        "accepted": accepted,
+        "outputs_per_s": outputs / wall,
+        "accepted_per_s": accepted / wall,
+    }
+
+
+def quality(run_dir: Path, reference: LabeledData) -> dict:
+    rows = [{"text": t, "label": y} for t, y in zip(reference.texts, reference.labels)]
+    result = score_run(run_dir, rows, reference_source="train", max_model_samples=0)
+    values = {r.metric: r.value for r in summarize(result["metrics"], result["skipped"])}
+    texts = LabeledData.from_run(run_dir).texts
+    return {col: values.get(name) for col, name in QUALITY.items()} | {
+        "distinct_2": distinct_n(texts, 2),
+        "self_bleu_4": self_bleu(texts, max_order=4)["self_bleu_4"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tasks", nargs="+", default=["sst2", "trec"], choices=sorted(TASKS))
+    ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    ap.add_argument("--per-label", type=int, default=64)
+    ap.add_argument("--seeds-per-label", type=int, default=8)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--reference-per-label", type=int, default=500, help="oracle training rows")
+    ap.add_argument("--datasets", type=Path, default=default_datasets())
+    ap.add_argument("--out", type=Path, default=Path("runs/fewshot-speed"))
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    # one model per prefill mode, both loaded before any clock starts
+    backends = {
+        False: LocalBackend(share_prefix=False, sampler="transformers"),
+        True: LocalBackend(),
+    }
+    print(f"backend: {backends[True].device} {backends[True].dtype}", flush=True)
+    results: dict = {"args": {k: str(v) for k, v in vars(args).items()}, "tasks": {}}
+    for task in args.tasks:
+        cfg = TASKS[task]
+        train = LabeledData.from_jsonl(args.datasets / cfg["dir"] / cfg["train"])
+        size = args.reference_per_label * len(train.label_names)
+        reference = train.subset(stratified_indices(train.labels, size, seed=0))
+        seeds = draw_seeds(train, args.seeds_per_label)
+        cells = results["tasks"].setdefault(task, {})
+        for repeat in range(args.repeats):
+            for name in args.configs:
+                n, share = CONFIGS[name]
+                run_dir = args.out / f"{task}-{name}-r{repeat}"
+                if run_dir.exists():
+                    sys.exit(f"error: {run_dir} exists; pick a fresh --out")
+                speed = timed_run(config_spec(task, seeds, args, n), run_dir, backends[share])
+                speed |= quality(run_dir, reference)
+                cells.setdefault(name, []).append(speed)
+                print(f"[{task}] {name} r{repeat}: {json.dumps(speed)}", flush=True)
+                (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    print(table(results))
+
+
+def table(results: dict) -> str:
+    lines = []
+    for task, cells in results["tasks"].items():
+        base = sum(r["outputs_per_s"] for r in cells["today"]) / len(cells["today"])
+        lines += [
+            f"\n{task}",
+            "| config | outputs/s | vs today | accepted/s | oracle | distinct-2 | Self-BLEU-4 |"
+            " Vendi |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for name, runs in cells.items():
+            mean = {k: sum(r[k] for r in runs) / len(runs) for k in runs[0] if k != "seconds"}
+            lines.append(
+                f"| {name} | {mean['outputs_per_s']:.2f} | {mean['outputs_per_s'] / base:.2f}× "
+                f"| {mean['accepted_per_s']:.2f} | {mean['oracle']:.3f} "
+                f"| {mean['distinct_2']:.3f} | {mean['self_bleu_4']:.3f} | {mean['vendi']:.1f} |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
