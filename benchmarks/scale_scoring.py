@@ -157,7 +157,9 @@ def measure_one(what: str, run_dir: Path, executor: str, workers: int, seeds: Pa
         from synloom.curate.runner import curate_run
         from synloom.curate.settings import CurationRequest
 
-        request = CurationRequest((what,), SizeTarget(keep=0.5), name=f"{what}-{executor}")
+        # a fresh name each time: a stored curation of the same settings would resume, not run
+        name = f"{what}-{executor}-{time.time_ns()}"
+        request = CurationRequest((what,), SizeTarget(keep=0.5), name=name)
         result = curate_run(run_dir, request, seed_data_path=seeds, replace=True,
                             executor=executor, ray_workers=workers)  # fmt: skip
         n = sum(result.summary["pool"].values())
