@@ -6,12 +6,17 @@ store, the embedded model loaded once and shared. Configurations run in turn (ro
 `--repeats`), so a change of load on the shared machine hits all of them:
 
 - `today`: one sample per prompt, each prompt prefilled on its own and transformers' sampler
-  (`backend.share_prefix: false`, `backend.sampler: transformers`: the local backend before
-  issue 14);
+  and `generate` (`backend.share_prefix: false`, `backend.sampler: transformers`: the local
+  backend before issue 14);
 - `fast`: one sample per prompt with today's defaults: identical prompts and the common prefix
   prefilled once where that saves a quarter of the prefill (`synloom.backends.shared_prefill`),
-  and top-p sampling over the 1,024 most likely tokens (`synloom.backends.nucleus`);
-- `n4`, `n8`: `generation.samples_per_prompt` 4 / 8, with the defaults.
+  top-p sampling without a sort of the vocabulary (`synloom.backends.nucleus`), and the
+  backend's own decoding loop, where rows that ended leave the batch
+  (`synloom.backends.decode_loop`);
+- `refill`: as `fast`, with 4 x `--batch-size` requests per call and `backend.decode_rows`
+  `--batch-size`: the same number of rows decode at once, and waiting prompts join as rows end;
+- `n4`, `n8`: `generation.samples_per_prompt` 4 / 8, with the defaults; `n4-refill`: n4 with
+  refill.
 
 Speed: outputs per second and accepted samples per second of `run_generation` (backend loaded
 before the clock starts). Quality of the accepted samples, by the same scorer as
@@ -41,12 +46,20 @@ from synloom.spec.io import parse_spec, spec_to_dict
 from synloom.store import RunStore
 from synloom.train.data import LabeledData
 
-CONFIGS = {"today": (1, False), "fast": (1, True), "n4": (4, True), "n8": (8, True)}
+# name: (samples per prompt, backend, requests per call in units of --batch-size)
+CONFIGS = {
+    "today": (1, "today", 1),
+    "fast": (1, "fast", 1),
+    "refill": (1, "refill", 4),
+    "n4": (4, "fast", 1),
+    "n4-refill": (4, "refill", 4),
+    "n8": (8, "fast", 1),
+}
 QUALITY = {"oracle": "oracle_agreement", "vendi": "vendi_embedding"}
 
 
-def config_spec(task: str, seeds: list[dict], args, n: int):
-    spec = fewshot_spec(task, seeds, args.per_label, args.batch_size)
+def config_spec(task: str, seeds: list[dict], args, n: int, calls: int):
+    spec = fewshot_spec(task, seeds, args.per_label, args.batch_size * calls)
     data = spec_to_dict(spec)
     if n > 1:
         data["generation"]["samples_per_prompt"] = n
@@ -83,7 +96,9 @@ def quality(run_dir: Path, reference: LabeledData) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", nargs="+", default=["sst2", "trec"], choices=sorted(TASKS))
-    ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    ap.add_argument(
+        "--configs", nargs="+", default=[c for c in CONFIGS if c != "n8"], choices=list(CONFIGS)
+    )
     ap.add_argument("--per-label", type=int, default=64)
     ap.add_argument("--seeds-per-label", type=int, default=8)
     ap.add_argument("--batch-size", type=int, default=32)
@@ -93,12 +108,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("runs/fewshot-speed"))
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    # one model per prefill mode, both loaded before any clock starts
+    # one model per backend setting, all loaded before any clock starts
     backends = {
-        False: LocalBackend(share_prefix=False, sampler="transformers"),
-        True: LocalBackend(),
+        "today": LocalBackend(share_prefix=False, sampler="transformers"),
+        "fast": LocalBackend(),
+        "refill": LocalBackend(decode_rows=args.batch_size),
     }
-    print(f"backend: {backends[True].device} {backends[True].dtype}", flush=True)
+    print(f"backend: {backends['fast'].device} {backends['fast'].dtype}", flush=True)
     results: dict = {"args": {k: str(v) for k, v in vars(args).items()}, "tasks": {}}
     for task in args.tasks:
         cfg = TASKS[task]
@@ -109,11 +125,12 @@ def main() -> None:
         cells = results["tasks"].setdefault(task, {})
         for repeat in range(args.repeats):
             for name in args.configs:
-                n, share = CONFIGS[name]
+                n, backend, calls = CONFIGS[name]
                 run_dir = args.out / f"{task}-{name}-r{repeat}"
                 if run_dir.exists():
                     sys.exit(f"error: {run_dir} exists; pick a fresh --out")
-                speed = timed_run(config_spec(task, seeds, args, n), run_dir, backends[share])
+                spec = config_spec(task, seeds, args, n, calls)
+                speed = timed_run(spec, run_dir, backends[backend])
                 speed |= quality(run_dir, reference)
                 cells.setdefault(name, []).append(speed)
                 print(f"[{task}] {name} r{repeat}: {json.dumps(speed)}", flush=True)

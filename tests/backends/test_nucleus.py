@@ -56,16 +56,33 @@ def test_the_frequencies_match_transformers_warpers_on_a_small_vocabulary(
     assert (got - want).abs().max() < 0.025  # 6,000 draws: standard error <= 0.0065
 
 
-def test_a_row_whose_nucleus_is_wider_than_the_candidates_still_gets_all_of_it(monkeypatch):
+@pytest.mark.parametrize("top_k", [0, 11])
+def test_a_row_whose_nucleus_is_wider_than_the_candidates_still_gets_all_of_it(monkeypatch, top_k):
+    # top_k 0: the draw over the whole vocabulary; 11: the top-k candidates, then a full sort
+    # for the wide row
     monkeypatch.setattr(nucleus, "CANDIDATES", 4)
     torch.manual_seed(1)
     flat = torch.linspace(0.0, 0.1, 12)[None]  # nucleus of 0.9: 11 of 12, past the 4 candidates
     peaked = torch.tensor([[6.0, 5.0] + [0.0] * 10])  # nucleus within the candidates
     logits = torch.cat([flat, peaked])
-    got = drawn(NucleusSampler(1.0, 0.9, 0), logits, 4000)
-    want = warped(logits, 1.0, 0.9, 0)
-    assert (got[0] > 0).sum() == (want[0] > 0).sum() == 11
+    got = drawn(NucleusSampler(1.0, 0.9, top_k), logits, 4000)
+    want = warped(logits, 1.0, 0.9, top_k)
+    assert (got[0] > 0).sum() == (want[0] > 0).sum() >= 10
+    assert (got[want == 0] == 0).all()
     assert (got - want).abs().max() < 0.03
+
+
+def test_rows_refused_too_often_take_their_most_likely_token(monkeypatch):
+    # with no redraw allowed, a row whose first draw falls outside the nucleus keeps the top token
+    monkeypatch.setattr(nucleus, "DRAWS", 1)
+    torch.manual_seed(3)
+    logits = torch.tensor([[1.0, 0.9, 0.8, 0.7, 0.6]]).repeat(2000, 1)
+    tokens = NucleusSampler(1.0, 0.3, 0).draw(logits)[:, 0]
+    kept = warped(logits[:1], 1.0, 0.3, 0)[0] > 0  # the nucleus of 0.3: the first two tokens
+    assert kept.tolist() == [True, True, False, False, False]
+    assert tokens.lt(2).all()
+    # token 0: its own chance 0.242 and the refused draws' 0.539; token 1 only its 0.219
+    assert 0.75 < tokens.eq(0).float().mean() < 0.81
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,7 @@ class LocalBackend:
         adapter: str | None = None,
         share_prefix: bool = True,
         sampler: str = "fast",
+        decode_rows: int | None = None,
     ):
         """Keywords as in the spec's `backend` section (`LocalBackendConfig`), checked the same
         way; see `synloom.backends.hf_model` for where the weights come from."""
@@ -60,6 +61,7 @@ class LocalBackend:
                 adapter=adapter,
                 share_prefix=share_prefix,
                 sampler=sampler,
+                decode_rows=decode_rows,
             )
         except ValidationError as exc:
             raise BackendError(format_validation_error(exc, "local backend")) from None
@@ -89,6 +91,7 @@ class LocalBackend:
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._eos_ids = self._collect_eos_ids()
+        self._loop_cache_ok: bool | None = None  # whether decode_loop can edit this model's cache
         self.token_budget = token_budget
         self.max_context: int | None = getattr(self.model.config, "max_position_embeddings", None)
         log.info(
@@ -201,6 +204,8 @@ class LocalBackend:
 
             vocab = self.model.config.vocab_size
             processors.append(schema_processor(tok, vocab, self._eos_ids, params.json_schema))
+        if not processors and self._loops(params, enc):
+            return self._decode_loop(enc, params, seed, model)
         kwargs = generate_kwargs(params, tok, self._eos_ids, processors, self.config.sampler)
         inputs, start = dict(enc), enc["input_ids"].shape[1]
         layout = self._shared_layout(prompts, params, start, enc)
@@ -218,6 +223,42 @@ class LocalBackend:
             out = model.generate(**inputs, **kwargs)
         new = out[:, start:].cpu()
         return [self._to_completion(row.tolist(), params) for row in new]
+
+    def _loops(self, params: GenerationParams, enc) -> bool:
+        """Whether this call decodes in `synloom.backends.decode_loop`: the fast sampler, a
+        generator that can share prefill (`_shares_prefill`), a model whose cache the loop can
+        edit, and prompts of at least two tokens (one stays for the first step)."""
+        if self.config.sampler != "fast" or not self._shares_prefill(params):
+            return False
+        if self._loop_cache_ok is None:
+            from transformers.cache_utils import DynamicCache
+
+            from synloom.backends.decode_loop import can_run
+
+            self._loop_cache_ok = can_run(DynamicCache(config=self.generator.config))
+        return self._loop_cache_ok and int(enc["attention_mask"].sum(-1).min()) >= 2
+
+    def _decode_loop(self, enc, params: GenerationParams, seed: int, model) -> list[Completion]:
+        """Decode in the backend's own loop: finished rows leave, waiting prompts join (at most
+        `backend.decode_rows` rows at once); prefill shared as in `_shared_layout`."""
+        import torch
+
+        from synloom.backends.decode_loop import sampled_ids
+
+        rows = zip(enc["input_ids"], enc["attention_mask"], strict=True)
+        ids = [row[keep.bool()].tolist() for row, keep in rows]
+        torch.manual_seed(int(seed) % (2**63))
+        made = sampled_ids(
+            model,
+            self.tokenizer,
+            ids,
+            params,
+            share_prefix=self.config.share_prefix,
+            width=self.config.decode_rows or len(ids) * params.n,
+            device=self.device,
+            eos_ids=self._eos_ids,
+        )
+        return [self._to_completion(row, params) for row in made]
 
     def _to_completion(self, ids: list[int], params: GenerationParams) -> Completion:
         ended = False

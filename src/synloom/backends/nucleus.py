@@ -5,17 +5,27 @@ and samples from it renormalized ("The Curious Case of Neural Text Degeneration"
 al., ICLR 2020). transformers' `TopPLogitsWarper` sorts the whole vocabulary at every step and
 `generate` then runs `torch.multinomial` over all of it; for SmolLM2's 49,152-token vocabulary
 and 32 rows those two calls took 3.9 s of a 9.3 s few-shot batch on the 2-core CPU (cProfile:
-sort 2.1 s, multinomial 1.8 s, for 40 steps). Here the same distribution is sampled from the
-`CANDIDATES` most likely tokens (`torch.topk`), which hold the nucleus whenever their
-probability reaches `top_p`; a row whose nucleus is wider falls back to the full sort, so the
-kept set is exactly the warper's: token j (in descending order) is kept iff the probability
-before it is below `top_p`, and at least one token is kept. Top-k keeps exactly k tokens (where
-logits tie at the k-th, transformers keeps every tied token).
+sort 2.1 s, multinomial 1.8 s, for 40 steps). Here the warper's set is kept exactly: token j
+(in descending order) is kept iff the probability before it is below `top_p`, and at least one
+token is kept. Two ways, neither sorting the vocabulary:
 
-It runs as the last logits processor of a greedy `generate`: it draws the token (from torch's
-global generator, seeded per call as before) and leaves only that token finite, so greedy
-selection picks it. The texts differ from transformers' sampler (other random draws), not their
-distribution; `backend.sampler: transformers` keeps transformers' own path.
+- without top-k (the default, top_k 0): a token is drawn from the whole distribution by an
+  exponential race (argmax of p / E, E ~ Exp(1): exact, and far cheaper than `multinomial`) and
+  kept when the probability of the tokens more likely than it is below `top_p`, else drawn again
+  (rejection sampling: accepted with probability at least `top_p`, and what is accepted is
+  distributed as the nucleus renormalized). Tokens tied with the drawn one count as not more
+  likely, so at an exact tie on the nucleus' edge every tied token is kept;
+- with top-k: among the `CANDIDATES` most likely tokens (`torch.topk`), which hold the nucleus
+  whenever their probability reaches `top_p`; a row whose nucleus is wider falls back to the
+  full sort. Top-k keeps exactly k tokens (where logits tie at the k-th, transformers keeps
+  every tied token).
+
+It draws the token itself in the local backend's own decoding loop
+(`synloom.backends.decode_loop`), or runs as the last logits processor of a greedy `generate`
+(it draws the token from torch's global generator, seeded per call as before, and leaves only
+that token finite, so greedy selection picks it). The texts differ from transformers' sampler
+(other random draws), not their distribution; `backend.sampler: transformers` keeps
+transformers' own path.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ from typing import Any
 
 # candidates per row: the nucleus lies in them unless the top 1,024 tokens hold < top_p
 CANDIDATES = 1024
+# tries of the no-top-k draw before a row takes its most likely token
+DRAWS = 64
 
 
 class NucleusSampler:
@@ -37,9 +49,18 @@ class NucleusSampler:
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import torch
 
+        token = self.draw(scores)
+        return torch.full_like(scores, float("-inf")).scatter_(-1, token, 0.0)
+
+    def draw(self, scores: Any) -> Any:
+        """One token id per row of `scores` (rows x vocabulary), as a rows x 1 tensor."""
+        import torch
+
         logits = scores.float() / self.temperature
         vocab = logits.shape[-1]
         width = self.top_k if 0 < self.top_k < vocab else vocab  # top-k's set (all: no top-k)
+        if width == vocab:
+            return self._draw_nucleus(logits.softmax(dim=-1))[:, None]
         values, index = logits.topk(min(width, CANDIDATES), dim=-1)  # most likely first
         if width == vocab:
             kept = logits
@@ -56,7 +77,31 @@ class NucleusSampler:
                 values, index = values[:, :width], index[:, :width]
                 probs = self._nucleus((values - norm[wide]).exp())
                 token[wide] = index.gather(-1, torch.multinomial(probs, 1))
-        return torch.full_like(scores, float("-inf")).scatter_(-1, token, 0.0)
+        return token
+
+    def _draw_nucleus(self, probs: Any) -> Any:
+        """Without top-k: a draw from the whole distribution (exponential race, no sort), kept
+        when the probability of the tokens more likely than it is below top_p, else drawn
+        again; the nucleus holds at least top_p, so a row is redrawn less than 1 - top_p of the
+        time. Rows still refused after `DRAWS` tries (chance below (1 - top_p) ** DRAWS) take
+        their most likely token, which every nucleus holds."""
+        import torch
+
+        token = probs.argmax(dim=-1)
+        todo = torch.arange(len(probs), device=probs.device)
+        for _ in range(DRAWS):
+            p = probs[todo]
+            drawn = (p / torch.empty_like(p).exponential_()).argmax(dim=-1)
+            if self.top_p < 1.0:
+                chosen = p.gather(-1, drawn[:, None])
+                ok = (p * (p > chosen)).sum(-1) < self.top_p
+            else:
+                ok = torch.ones_like(drawn, dtype=torch.bool)
+            token[todo[ok]] = drawn[ok]
+            todo = todo[~ok]
+            if not len(todo):
+                break
+        return token
 
     def _nucleus(self, probs: Any) -> Any:
         """`probs` (most likely first) with the tokens outside the nucleus set to 0: token j is

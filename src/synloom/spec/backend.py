@@ -62,7 +62,16 @@ class LocalBackendConfig(SpecModel):
     sampler: Literal["fast", "transformers"] = Field(
         "fast",
         description="fast: top-p/top-k sampling over the 1,024 most likely tokens (the same "
-        "distribution, a fraction of the work); transformers: its own warpers, as before",
+        "distribution, a fraction of the work) in the backend's own decoding loop, where rows "
+        "that ended leave the batch; transformers: its warpers and `generate`, as before",
+    )
+    decode_rows: Int | None = Field(
+        None,
+        ge=1,
+        le=65536,
+        description="with the fast sampler, at most this many rows decode at once; a call with "
+        "more (generation.batch_size x samples_per_prompt) refills the batch as rows end. None: "
+        "all of a call's rows at once",
     )
 
     @model_validator(mode="after")

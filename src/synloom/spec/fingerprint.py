@@ -36,6 +36,7 @@ TRANSPORT_FIELDS = frozenset(
         "backend.device_map",
         "backend.share_prefix",  # how the local backend batches its prefill, like device/threads
         "backend.sampler",  # how it draws from the same distribution (other random draws)
+        "backend.decode_rows",  # how many of a batch's rows decode at once, like share_prefix
         # the vllm backend's engine settings: memory, batching, caching, compilation
         "backend.max_model_len",
         "backend.gpu_memory_utilization",
