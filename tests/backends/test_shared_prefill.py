@@ -61,6 +61,7 @@ def fp32():
 def test_every_row_of_the_shared_prefill_sees_only_its_own_prompt(fp32):
     import torch
 
+    from synloom.backends.forward_compat import forward_names
     from synloom.backends.shared_prefill import shared_inputs
 
     tok = fp32.tokenizer
@@ -75,7 +76,7 @@ def test_every_row_of_the_shared_prefill_sees_only_its_own_prompt(fp32):
             input_ids=inputs["input_ids"][:, -1:],
             attention_mask=mask,
             position_ids=positions,
-            cache=inputs["cache"],
+            **{forward_names(fp32.model)[0]: inputs["cache"]},
         )
         for row, prompt in enumerate(i for i in range(len(PROMPTS)) for _ in range(2)):
             alone = fp32.model(input_ids=torch.tensor([ids[prompt]])).logits[0, -1]

@@ -21,9 +21,10 @@ what was drawn before.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from synloom.backends.forward_compat import forward_names, output_cache
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -53,10 +54,15 @@ class Rows:
 def can_run(cache: Any) -> bool:
     """Whether the loop can edit `cache`: every layer a plain `DynamicLayer` (no sliding window,
     no offloading)."""
-    from transformers.cache_utils import DynamicCache, DynamicLayer
-
-    return type(cache) is DynamicCache and all(
-        type(layer) is DynamicLayer for layer in cache.layers
+    try:
+        from transformers.cache_utils import DynamicCache, DynamicLayer
+    except ImportError:  # transformers before per-layer caches (4.56)
+        return False
+    layers = getattr(cache, "layers", None)
+    return (
+        type(cache) is DynamicCache
+        and bool(layers)
+        and all(type(layer) is DynamicLayer for layer in layers)
     )
 
 
@@ -135,11 +141,7 @@ def decode(
     prompt's n rows)."""
     import torch
 
-    keep = (
-        {"logits_to_keep": 1}
-        if "logits_to_keep" in inspect.signature(model.forward).parameters
-        else {}
-    )
+    cache_arg, keep = forward_names(model)
     out: list[list[int]] = [[] for _ in range(n_prompts * n)]
     eos = torch.tensor(sorted(eos_ids), dtype=torch.long)
     waiting = 0  # the next prompt that has not joined
@@ -159,9 +161,9 @@ def decode(
                 input_ids=live.token[:, None],
                 attention_mask=mask,
                 position_ids=live.position[:, None],
-                cache=live.cache,
                 use_cache=True,
                 **keep,
+                **{cache_arg: live.cache},
             )
             token = pick(result.logits[:, -1, :])
             for row, t in zip(live.index.tolist(), token.tolist(), strict=True):
@@ -171,7 +173,9 @@ def decode(
             done = torch.isin(token.cpu(), eos) | (made.cpu() >= max_new_tokens)
             if stop is not None:
                 done |= stop(tail).cpu()
-            live = Rows(result.cache, mask, token, live.position + 1, tail, made, live.index)
+            live = Rows(
+                output_cache(result), mask, token, live.position + 1, tail, made, live.index
+            )
             live = _without(live, done) if done.any() else live
             if live is not None:
                 live = _trimmed(live)

@@ -235,7 +235,10 @@ class LocalBackend:
 
             from synloom.backends.decode_loop import can_run
 
-            self._loop_cache_ok = can_run(DynamicCache(config=self.generator.config))
+            try:
+                self._loop_cache_ok = can_run(DynamicCache(config=self.generator.config))
+            except TypeError:  # a transformers whose DynamicCache takes no config
+                self._loop_cache_ok = False
         return self._loop_cache_ok and int(enc["attention_mask"].sum(-1).min()) >= 2
 
     def _decode_loop(self, enc, params: GenerationParams, seed: int, model) -> list[Completion]:

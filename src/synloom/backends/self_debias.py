@@ -17,12 +17,12 @@ sampling, stopping and seeding. Cost: one more forward pass over k x batch rows 
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING
 
 import torch
 from transformers import LogitsProcessor
 
+from synloom.backends.forward_compat import forward_names, output_cache
 from synloom.errors import BackendError
 
 if TYPE_CHECKING:
@@ -89,11 +89,7 @@ class CounterPass:
         self.mask = enc["attention_mask"].to(device)
         self.fed = 0  # generated tokens already run through the cache
         self.cache = None
-        # names differ across transformers versions (`past_key_values` became `cache` in 5.x)
-        params = inspect.signature(model.forward).parameters
-        self._cache_arg = "cache" if "cache" in params else "past_key_values"
-        keep = next((n for n in ("logits_to_keep", "num_logits_to_keep") if n in params), None)
-        self._keep = {keep: 1} if keep else {}
+        self._cache_arg, self._keep = forward_names(model)
 
     def _forward(self, ids: torch.Tensor, new_mask: torch.Tensor) -> torch.Tensor:
         start = self.mask.sum(-1, keepdim=True) if self.cache is not None else 0
@@ -108,8 +104,7 @@ class CounterPass:
             **self._keep,
             **kwargs,
         )
-        cache = getattr(out, "cache", None)
-        self.cache = cache if cache is not None else out.past_key_values
+        self.cache = output_cache(out)
         return out.logits[:, -1, :]
 
     def __call__(self, input_ids: torch.LongTensor) -> torch.Tensor:

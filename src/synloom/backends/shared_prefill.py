@@ -29,9 +29,10 @@ for the one prefix all prompts of a call share.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+from synloom.backends.forward_compat import forward_names, output_cache
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -105,18 +106,14 @@ def shared_inputs(model: Any, layout: Layout, pad_id: int, device: Any) -> dict[
     import torch
 
     p, width = len(layout.prefix), layout.width
-    keep = (
-        {"logits_to_keep": 1}
-        if "logits_to_keep" in inspect.signature(model.forward).parameters
-        else {}
-    )
+    cache_arg, keep = forward_names(model)
     cache = None
     with torch.inference_mode():
         if p:
             out = model(
                 input_ids=torch.tensor([layout.prefix], device=device), use_cache=True, **keep
             )
-            cache = out.cache
+            cache = output_cache(out)
             cache.batch_repeat_interleave(len(layout.rest))
         ids, mask = _middle_padded(layout, pad_id, device)
         if width:
@@ -126,11 +123,11 @@ def shared_inputs(model: Any, layout: Layout, pad_id: int, device: Any) -> dict[
                 input_ids=ids[:, p : p + width],
                 attention_mask=block_mask,
                 position_ids=positions,
-                cache=cache,
                 use_cache=True,
                 **keep,
+                **({cache_arg: cache} if cache is not None else {}),
             )
-            cache = out.cache
+            cache = output_cache(out)
     index = torch.tensor(layout.rows, device=device)
     rows = {"input_ids": ids[index], "attention_mask": mask[index]}
     if cache is None:  # one-token prompts: nothing before the last token to share
