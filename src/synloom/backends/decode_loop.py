@@ -4,12 +4,13 @@ transformers' `generate` keeps every row of a batch until the last one ends: a r
 stop string or end of sequence goes on decoding padding. In few-shot generation half of a
 batch's row-steps were such padding (SST-2, k = 3, 40 new tokens: 49-54% of row-steps used), and
 on the CPU a decode step costs nearly the same for 8 rows as for 32 (73 vs 108 ms for the
-embedded model, bf16, 2 cores), so those steps are mostly lost time. Here a row leaves the batch
-when it ends (its key/value cache rows are dropped), and when a call has more rows than
-`width` (`backend.decode_rows`), the next prompts are prefilled and join the running batch as
-soon as a quarter of it is free, so every step decodes about `width` live rows. This is the
-iteration-level scheduling of "Orca: A Distributed Serving System for Transformer-Based
-Generative Models" (Yu et al., OSDI 2022), for the rows of one call.
+embedded model, bf16, 2 cores), so those steps are mostly lost time. Here rows that ended
+leave the batch (their key/value cache rows are dropped) once a quarter of the batch has ended,
+so one copy of the cache serves several rows, and when a call has more rows than `width`
+(`backend.decode_rows`), the next prompts are prefilled and join the running batch then, so
+every step decodes about `width` rows. This is the iteration-level scheduling of "Orca: A
+Distributed Serving System for Transformer-Based Generative Models" (Yu et al., OSDI 2022),
+for the rows of one call.
 
 Every row's cache is right-aligned to the batch's cache width: a joining group's cache (its
 prompts but their last tokens, from `synloom.backends.shared_prefill`) and the running cache are
@@ -49,6 +50,7 @@ class Rows:
     tail: Any  # [R, T] last tokens, prompt included (T the same for every group of a call)
     made: Any  # [R] new tokens so far
     index: Any  # [R] output row of each live row (on the CPU)
+    ended: Any  # [R] bool on the CPU: rows that ended and wait to be dropped
 
 
 def can_run(cache: Any) -> bool:
@@ -166,21 +168,26 @@ def decode(
                 **{cache_arg: live.cache},
             )
             token = pick(result.logits[:, -1, :])
-            for row, t in zip(live.index.tolist(), token.tolist(), strict=True):
-                out[row].append(t)
+            rows = zip(live.index.tolist(), token.tolist(), live.ended.tolist(), strict=True)
+            for row, t, ended in rows:
+                if not ended:
+                    out[row].append(t)
             tail = torch.cat([live.tail[:, 1:], token[:, None].to(live.tail.device)], dim=1)
             made = live.made + 1
             done = torch.isin(token.cpu(), eos) | (made.cpu() >= max_new_tokens)
             if stop is not None:
                 done |= stop(tail).cpu()
+            ended = live.ended | done
             live = Rows(
-                output_cache(result), mask, token, live.position + 1, tail, made, live.index
+                output_cache(result), mask, token, live.position + 1, tail, made, live.index, ended
             )
-            live = _without(live, done) if done.any() else live
-            if live is not None:
-                live = _trimmed(live)
-            elif waiting >= n_prompts:
-                break
+            dead = int(ended.sum())
+            if dead == len(ended) or dead >= max(1, int(len(ended) * JOIN_FREE_SHARE)):
+                live = _without(live, ended)
+                if live is not None:
+                    live = _trimmed(live)
+                elif waiting >= n_prompts:
+                    break
     return out
 
 
@@ -199,7 +206,7 @@ def _joining(waiting: int, n_prompts: int, n: int, width: int, size: int) -> int
 
 
 def _without(live: Rows, done: Any) -> Rows | None:
-    """`live` without the rows that just ended (None when none is left)."""
+    """`live` without the rows that ended (None when none is left)."""
 
     kept = (~done).nonzero().flatten()
     if not len(kept):
@@ -214,6 +221,7 @@ def _without(live: Rows, done: Any) -> Rows | None:
         live.tail[kept],
         live.made[kept],
         live.index[kept.cpu()],
+        live.ended[kept.cpu()],
     )
 
 
@@ -254,6 +262,7 @@ def _merge(live: Rows, group: Rows) -> Rows:
         torch.cat([live.tail, group.tail]),
         torch.cat([live.made, group.made]),
         torch.cat([live.index, group.index]),
+        torch.cat([live.ended, group.ended]),
     )
 
 
@@ -282,4 +291,5 @@ def group_rows(
         last,
         torch.zeros(rows, dtype=torch.long, device=ids.device),
         torch.arange(first_row, first_row + rows),
+        torch.zeros(rows, dtype=torch.bool),
     )
