@@ -86,8 +86,7 @@ def test_every_row_of_the_shared_prefill_sees_only_its_own_prompt(fp32):
 
 def test_greedy_continuations_from_a_shared_call_equal_each_prompt_alone(fp32):
     greedy = GenerationParams(max_new_tokens=10, temperature=0.0)
-    width = max(len(ids) for ids in fp32.tokenizer(PROMPTS)["input_ids"])
-    assert fp32._shared_layout(PROMPTS, greedy, width) is not None  # the call does share
+    assert fp32._shared_layout(PROMPTS, greedy) is not None  # the call does share
     alone = [fp32.generate([p], greedy, [1])[0].raw_text for p in PROMPTS]
     together = fp32.generate(PROMPTS, greedy, [1] * len(PROMPTS))
     assert [c.raw_text for c in together] == alone
@@ -96,8 +95,8 @@ def test_greedy_continuations_from_a_shared_call_equal_each_prompt_alone(fp32):
 def test_a_call_with_nothing_to_share_prefills_as_before(fp32):
     params = GenerationParams(max_new_tokens=4)
     prompts = ["Hi there", 'A short, dull film: "', "Write a question about rivers:"]
-    assert fp32._shared_layout(prompts, params, 8) is None
-    assert fp32._shared_layout(prompts[:1], params, 8) is None  # one prompt: nothing to share
+    assert fp32._shared_layout(prompts, params) is None
+    assert fp32._shared_layout(prompts[:1], params) is None  # one prompt: nothing to share
 
 
 def test_share_prefix_false_prefills_every_prompt_on_its_own(fp32):
@@ -108,8 +107,7 @@ def test_share_prefix_false_prefills_every_prompt_on_its_own(fp32):
     alone = LocalBackend(device="cpu", threads=2, dtype="float32", share_prefix=False)
     try:
         same = [PROMPTS[0]] * 4
-        width = max(len(ids) for ids in fp32.tokenizer(same)["input_ids"])
-        assert fp32._shared_layout(same, GenerationParams(), width) is not None
-        assert alone._shared_layout(same, GenerationParams(), width) is None
+        assert fp32._shared_layout(same, GenerationParams()) is not None
+        assert alone._shared_layout(same, GenerationParams()) is None
     finally:
         alone.close()

@@ -84,7 +84,7 @@ def sampled_ids(
     generator. Each joining group's prefill is shared as the local backend shares a call's
     (`shared_prefill`: n samples of a prompt always; repeats and a common prefix where that saves
     a quarter of the prefill and `share_prefix` is on)."""
-    from synloom.backends.shared_prefill import plan_layout
+    from synloom.backends.shared_prefill import chosen_layout, plan_layout
 
     n = params.n
     stop = None
@@ -96,10 +96,7 @@ def sampled_ids(
 
     def prefill(idx: list[int]) -> Rows:
         group = [ids[i] for i in idx]
-        layout = plan_layout(group, n, share=share_prefix)
-        plain = len(group) * max(len(g) for g in group)
-        if n == 1 and not (share_prefix and layout.pays(plain)):
-            layout = plan_layout(group, n, share=False)
+        layout = chosen_layout(group, n, share_prefix) or plan_layout(group, n, share=False)
         return group_rows(model, layout, tok.pad_token_id, device, idx[0] * n, tail)
 
     sampler = None

@@ -160,27 +160,21 @@ class LocalBackend:
         )
         return plain and params.self_debias_decay is None
 
-    def _shared_layout(
-        self, prompts: Sequence[str], params: GenerationParams, width: int, enc=None
-    ):
+    def _shared_layout(self, prompts: Sequence[str], params: GenerationParams, enc=None):
         """How the call's prefill is shared (`synloom.backends.shared_prefill`): n samples of a
         prompt always, identical prompts and a common prefix (`backend.share_prefix`) when that
         saves a quarter of the prefill; None to prefill each left-padded prompt on its own (and
         always under self-debiasing or an adapter that is not a merged LoRA). `enc`: the
         prompts' left-padded batch when the caller has tokenized them already."""
-        from synloom.backends.shared_prefill import plan_layout
+        from synloom.backends.shared_prefill import chosen_layout, unpadded_ids
 
         if not self._shares_prefill(params) or (params.n == 1 and len(prompts) < 2):
             return None
         if enc is None:
             ids = self.tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
-        else:  # each prompt's row of the padded batch without its (left) padding
-            rows = zip(enc["input_ids"], enc["attention_mask"], strict=True)
-            ids = [row[keep.bool()].tolist() for row, keep in rows]
-        layout = plan_layout(ids, params.n, share=self.config.share_prefix)
-        if params.n > 1 or (self.config.share_prefix and layout.pays(len(prompts) * width)):
-            return layout
-        return None
+        else:
+            ids = unpadded_ids(enc)
+        return chosen_layout(ids, params.n, self.config.share_prefix)
 
     def _generate(
         self, prompts: Sequence[str], params: GenerationParams, seed: int, model
@@ -208,7 +202,7 @@ class LocalBackend:
             return self._decode_loop(enc, params, seed, model)
         kwargs = generate_kwargs(params, tok, self._eos_ids, processors, self.config.sampler)
         inputs, start = dict(enc), enc["input_ids"].shape[1]
-        layout = self._shared_layout(prompts, params, start, enc)
+        layout = self._shared_layout(prompts, params, enc)
         if layout is not None:
             inputs = shared_inputs(model, layout, tok.pad_token_id, self.device)
             start = inputs["input_ids"].shape[1]
@@ -247,17 +241,16 @@ class LocalBackend:
         import torch
 
         from synloom.backends.decode_loop import sampled_ids
+        from synloom.backends.shared_prefill import unpadded_ids
 
-        rows = zip(enc["input_ids"], enc["attention_mask"], strict=True)
-        ids = [row[keep.bool()].tolist() for row, keep in rows]
         torch.manual_seed(int(seed) % (2**63))
         made = sampled_ids(
             model,
             self.tokenizer,
-            ids,
+            unpadded_ids(enc),
             params,
             share_prefix=self.config.share_prefix,
-            width=self.config.decode_rows or len(ids) * params.n,
+            width=self.config.decode_rows or len(enc["input_ids"]) * params.n,
             device=self.device,
             eos_ids=self._eos_ids,
         )

@@ -100,6 +100,23 @@ def plan_layout(prompt_ids: Sequence[Sequence[int]], n: int, share: bool = True)
     return Layout(list(prompts[0][:shared]), [list(p[shared:]) for p in prompts], rows)
 
 
+def chosen_layout(prompt_ids: Sequence[Sequence[int]], n: int, share: bool) -> Layout | None:
+    """The layout a call's prefill uses: n samples of a prompt always share it; with n = 1,
+    repeats and the common prefix are shared only when `share` is on and that `pays` against
+    the left-padded batch; None: each prompt prefilled on its own, left-padded."""
+    layout = plan_layout(prompt_ids, n, share=share)
+    plain = len(prompt_ids) * max(len(p) for p in prompt_ids)
+    if n > 1 or (share and layout.pays(plain)):
+        return layout
+    return None
+
+
+def unpadded_ids(enc: Any) -> list[list[int]]:
+    """Each prompt's token ids from a left-padded batch (`input_ids`, `attention_mask`)."""
+    rows = zip(enc["input_ids"], enc["attention_mask"], strict=True)
+    return [row[keep.bool()].tolist() for row, keep in rows]
+
+
 def shared_inputs(model: Any, layout: Layout, pad_id: int, device: Any) -> dict[str, Any]:
     """`generate`'s inputs (ids, mask, cache) for `layout`: every output row is
     prefix | padding | its prompt's remainder, the cache holds all of it but the last token."""
