@@ -33,6 +33,7 @@ from downstream import (
     fewshot_spec,
     generate,
     open_results,
+    per_prompt,
     score_tam,
     zerogen_spec,
 )
@@ -142,10 +143,12 @@ def run_task(task: str, args, backend, results: dict, save) -> None:
     seeds = draw_seeds(full_train, args.seeds_per_label)
     seeds_path = args.out / f"seeds-{task}.jsonl"
     seeds_path.write_text("".join(json.dumps(r) + "\n" for r in seeds))
+    n = args.samples_per_prompt
     pools = [
         (zerogen_spec(cfg["zerogen"], per_label, args.batch_size), f"zerogen-{cfg['zerogen']}"),
         (fewshot_spec(task, seeds, per_label, args.batch_size), f"fewshot-{task}"),
     ]
+    pools = [(per_prompt(spec, n), name) for spec, name in pools]
     methods = [(m,) for m in args.methods] + [c for c in COMBOS if set(c) <= set(args.methods)]
     for spec, run_name in pools:
         run_dir = args.out / run_name
@@ -214,6 +217,15 @@ def main() -> None:
     parser.add_argument("--seeds-per-label", type=int, default=8)
     parser.add_argument("--methods", default=",".join(SINGLE))
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--samples-per-prompt",
+        type=int,
+        default=1,
+        help="generation.samples_per_prompt of the pools",
+    )
+    parser.add_argument(
+        "--decode-rows", type=int, default=0, help="backend.decode_rows (0: all of a call's rows)"
+    )
     parser.add_argument("--rows", default="", help="evaluate only these rows (e.g. full,margin)")
     add_table_args(parser, "runs/curation")
     args = parser.parse_args()
@@ -226,7 +238,9 @@ def main() -> None:
         results["_command"] = " ".join(["python", "benchmarks/curation.py", *sys.argv[1:]])
         if args.device != "auto":
             os.environ["SYNLOOM_DEVICE"] = args.device
-        backend = LocalBackend(dtype=args.dtype, device=args.device)
+        backend = LocalBackend(
+            dtype=args.dtype, device=args.device, decode_rows=args.decode_rows or None
+        )
         results["_machine"] = {"device": backend.device, "generator_dtype": backend.dtype}
         save()
         try:

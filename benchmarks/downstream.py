@@ -141,6 +141,16 @@ def zerogen_spec(kind: str, per_label: int, batch_size: int):
     return parse_spec(data, source=f"zerogen-{kind}")
 
 
+def per_prompt(spec, n: int):
+    """`spec` with `generation.samples_per_prompt` n (unchanged at 1): n samples share a prompt's
+    prefill (issue 14's speed lever, docs/benchmarks.md)."""
+    if n == 1:
+        return spec
+    data = spec_to_dict(spec)
+    data["generation"]["samples_per_prompt"] = n
+    return parse_spec(data, source=f"{spec.name}-n{n}")
+
+
 def fewshot_spec(task: str, seeds: list[dict], per_label: int, batch_size: int):
     data = spec_to_dict(load_spec(ROOT / "examples" / TASKS[task]["fewshot_spec"]))
     data["name"] = f"downstream-fewshot-{task}"

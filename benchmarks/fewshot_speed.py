@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from downstream import TASKS, default_datasets, draw_seeds, fewshot_spec
+from downstream import TASKS, default_datasets, draw_seeds, fewshot_spec, per_prompt
 from synloom.backends.local import LocalBackend
 from synloom.generate import run_generation
 from synloom.quality.metrics.distinct_n import distinct_n
@@ -42,7 +42,6 @@ from synloom.quality.metrics.self_bleu import self_bleu
 from synloom.quality.run_scores import score_run
 from synloom.quality.summary import summarize
 from synloom.sampling import stratified_indices
-from synloom.spec.io import parse_spec, spec_to_dict
 from synloom.store import RunStore
 from synloom.train.data import LabeledData
 
@@ -59,11 +58,7 @@ QUALITY = {"oracle": "oracle_agreement", "vendi": "vendi_embedding"}
 
 
 def config_spec(task: str, seeds: list[dict], args, n: int, calls: int):
-    spec = fewshot_spec(task, seeds, args.per_label, args.batch_size * calls)
-    data = spec_to_dict(spec)
-    if n > 1:
-        data["generation"]["samples_per_prompt"] = n
-    return parse_spec(data, source=f"fewshot-speed-{task}-n{n}")
+    return per_prompt(fewshot_spec(task, seeds, args.per_label, args.batch_size * calls), n)
 
 
 def timed_run(spec, run_dir: Path, backend: LocalBackend) -> dict:

@@ -74,7 +74,8 @@ def test_killed_curation_resumes_without_rescoring(run_dir, chunky):
     resumed = curate_run(run_dir, request("c", keep=0.5), chunk_size=50)
     assert resumed.resumed
     assert chunky.calls == 4  # chunks 3..6 of 6; the two stored ones are not scored again
-    fresh = curate_run(run_dir, request("d", keep=0.5), chunk_size=50)
+    fresh = curate_run(run_dir, request("d", keep=0.5), chunk_size=50, reuse=False)
+    assert chunky.calls == 4 + 6  # computed anew, not taken from "c"
     a, b = open_run(run_dir, curation="c"), open_run(run_dir, curation="d")
     assert [s.id for s in a.samples] == [s.id for s in b.samples]
     assert a.curation.decisions == b.curation.decisions
@@ -139,3 +140,43 @@ def test_seed_data_is_part_of_a_curation_only_when_a_method_uses_it(run_dir, chu
     again = curate_run(run_dir, request("c", keep=0.5), seed_data_path=seeds)
     assert again.resumed  # other seed data, same curation: neither method reads seeds
     assert open_run(run_dir, curation="c").curation.settings["seed_data"] is None
+
+
+def test_per_sample_scores_are_taken_from_a_curation_that_scored_them_the_same_way(run_dir, chunky):
+    first = curate_run(run_dir, request("c", keep=0.5))
+    assert chunky.calls == 2  # 300 samples in chunks of 256
+    # the same method and options in another composition: nothing is scored again
+    said: list[str] = []
+    alone = curate_run(run_dir, CurationRequest(("chunky",), name="alone"), say=said.append)
+    assert chunky.calls == 2
+    mine = open_run(run_dir, curation="alone").curation.scores["chunky"]
+    assert mine == open_run(run_dir, curation="c").curation.scores["chunky"]
+    assert alone.summary["steps"][0]["summary"]["scores_taken_from"] == {"c": 300}
+    assert "(300 taken from other curations)" in said[-1]
+    # the random control depends on the seed: another seed computes its own numbers
+    curate_run(run_dir, CurationRequest(("random",), SizeTarget(keep=0.5), seed=7, name="r7"))
+    seven = open_run(run_dir, curation="r7").curation.scores["random"]
+    assert seven != open_run(run_dir, curation="c").curation.scores["random"]
+    # other options, or reuse switched off, score anew
+    other = {"chunky": {"threshold": "1"}}
+    curate_run(run_dir, CurationRequest(("chunky",), options=other, name="t1"))
+    assert chunky.calls == 4
+    curate_run(run_dir, CurationRequest(("chunky",), name="own"), reuse=False)
+    assert chunky.calls == 6
+    assert "scores_taken_from" not in first.summary["steps"][0]["summary"]
+
+
+def test_scores_of_a_killed_curation_are_taken_and_the_rest_computed(run_dir, chunky):
+    chunky.die_on = 3
+    with pytest.raises(KeyboardInterrupt):
+        curate_run(run_dir, request("killed", keep=0.5), chunk_size=50)
+    chunky.calls, chunky.die_on = 0, None
+    other = curate_run(run_dir, CurationRequest(("chunky",), name="other"), chunk_size=50)
+    assert chunky.calls == 4  # the two chunks "killed" stored are taken
+    assert other.summary["steps"][0]["summary"]["scores_taken_from"] == {"killed": 100}
+    plain = curate_run(
+        run_dir, CurationRequest(("chunky",), name="plain"), chunk_size=50, reuse=False
+    )
+    assert other.summary["kept"] == plain.summary["kept"]
+    a, b = open_run(run_dir, curation="other"), open_run(run_dir, curation="plain")
+    assert a.curation.decisions == b.curation.decisions

@@ -43,6 +43,14 @@ def curate(
         typer.Option(help="real labeled examples (JSONL text,label) instead of the spec's seeds"),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="seed (default: the run's)")] = None,
+    reuse: Annotated[
+        bool,
+        typer.Option(
+            help="take a per-sample method's scores from another curation of the run that"
+            " scored them the same way (same options, seed and seed data) instead of"
+            " computing them again",
+        ),
+    ] = True,
     replace: Annotated[
         bool, typer.Option(help="replace a curation of that name made with other settings")
     ] = False,
@@ -95,6 +103,7 @@ def curate(
             request,
             seed_data_path=seed_data,
             replace=replace,
+            reuse=reuse,
             chunk_size=chunk_size,
             say=lambda msg: say(text(msg, multiline=False)),
             progress=progress,

@@ -21,6 +21,7 @@ import numpy as np
 from synloom.curate.data import CurationData
 from synloom.curate.pipeline import Pipeline, SizeTarget, StepResult
 from synloom.curate.ray_scoring import runs_on_ray, score_chunks_on_ray
+from synloom.curate.reuse import reuse_scores, taken_summary
 from synloom.curate.settings import CurationRequest, stored_settings
 from synloom.errors import SynloomError
 from synloom.progress import Progress, reporting
@@ -50,6 +51,7 @@ def curate_run(
     *,
     seed_data_path: str | Path | None = None,
     replace: bool = False,
+    reuse: bool = True,
     generator: Backend | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     say: Callable[[str], None] | None = None,
@@ -59,11 +61,22 @@ def curate_run(
 ) -> CurationResult:
     """Curate the accepted samples of `run_dir` as `request` says; see the module docstring.
     `say` gets a line per finished method; `progress` a step per method, advanced per chunk;
-    `executor="ray"`: embeddings and model-free per-sample chunks on Ray Data (`ray_scoring`)."""
+    `executor="ray"`: embeddings and model-free per-sample chunks on Ray Data (`ray_scoring`);
+    `reuse`: per-sample scores another curation stored under the same scoring are taken
+    (`reuse`), not computed again."""
     check_executor(executor, ray_workers)
     with reporting(progress), executor_session(executor) as ray:
         return _curate_run(
-            run_dir, request, seed_data_path, replace, generator, chunk_size, say, ray, ray_workers
+            run_dir,
+            request,
+            seed_data_path,
+            replace,
+            generator,
+            chunk_size,
+            say,
+            ray,
+            ray_workers,
+            reuse,
         )
 
 
@@ -77,6 +90,7 @@ def _curate_run(
     say: Callable[[str], None] | None,
     ray: Any,
     workers: int,
+    reuse: bool = True,
 ) -> CurationResult:
     from synloom.backends.registry import BackendHandle
     from synloom.store import RunStore, open_run
@@ -130,12 +144,25 @@ def _curate_run(
             for step, (method, options) in enumerate(loaded):
                 sub = data.subset(pipeline.alive)
                 result = _run_step(
-                    store, name, step, method, options, sub, finished, chunk_size, ray, workers
+                    store,
+                    name,
+                    step,
+                    method,
+                    options,
+                    sub,
+                    finished,
+                    chunk_size,
+                    ray,
+                    workers,
+                    settings if reuse else None,
                 )
                 pipeline.apply(result)
                 done = pipeline.steps[-1]
+                taken = sum(result.summary.get("scores_taken_from", {}).values())
                 say(
-                    f"{method.info.name}: scored {len(sub)}, dropped "
+                    f"{method.info.name}: scored {len(sub)}"
+                    + (f" ({taken} taken from other curations)" if taken else "")
+                    + f", dropped "
                     f"{sum(done['dropped'].values())}, {len(pipeline.alive)} left"
                 )
             pipeline.apply_size(size)
@@ -166,11 +193,16 @@ def _run_step(
     chunk_size: int,
     ray: Any = None,
     workers: int = 0,
+    settings: dict[str, Any] | None = None,
 ) -> StepResult:
-    """The method's scores for `sub`: from the store when stored, else computed and stored."""
+    """The method's scores for `sub`: from the store when stored (by this curation, or for a
+    per-sample method by another with the same scoring: `reuse`), else computed and stored."""
     info = method.info
-    stored = store.method_scores(name, info.name)
     summary: dict[str, Any] = {}
+    taken: dict[str, Any] = {}
+    if step not in finished and info.per_sample and settings is not None:
+        taken = reuse_scores(store, name, settings, info.name, sub.ids)
+    stored = store.method_scores(name, info.name)
     if step in finished:
         summary = finished[step][1]
     else:
@@ -200,6 +232,7 @@ def _run_step(
                 record(part, scored)
                 summary = scored.summary
                 progress.advance(len(chunk))
+        summary = summary | taken if summary else taken_summary(store, taken, info.name)
         stored = store.method_scores(name, info.name)
         store.finish_step(name, step, info.name, summary)
     missing = [sid for sid in sub.ids if sid not in stored]
