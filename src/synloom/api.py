@@ -276,6 +276,7 @@ def curate(
     seed_data: str | Path | None = None,
     seed: int | None = None,
     replace: bool = False,
+    reuse: bool = True,
     generator: Backend | None = None,
     progress: Progress | None = None,
     executor: str = "local",
@@ -284,7 +285,8 @@ def curate(
     """Score, filter and reweight the run's samples (as `synloom curate`; samples never change)
     and return the run read through the curation: `samples` are the kept ones, `weights` their
     weights. `options`: per method (`{"margin": {"threshold": 0.5}}`); `progress`: its steps;
-    `executor="ray"`: embeddings and model-free per-sample methods on Ray Data (same decisions)."""
+    `executor="ray"`: embeddings and model-free per-sample methods on Ray Data (same decisions);
+    `reuse=False`: compute every score, take none from the run's other curations."""
     from synloom.curate.pipeline import SizeTarget
     from synloom.curate.runner import curate_run
     from synloom.curate.settings import CurationRequest
@@ -302,8 +304,8 @@ def curate(
     request.loaded()  # bad options fail before the run is opened
     run_dir, _ = _run_dir(run)
     result = curate_run(
-        run_dir, request, seed_data_path=seed_data, replace=replace, generator=generator,
-        progress=progress, executor=executor, ray_workers=ray_workers,
+        run_dir, request, seed_data_path=seed_data, replace=replace, reuse=reuse,
+        generator=generator, progress=progress, executor=executor, ray_workers=ray_workers,
     )  # fmt: skip
     return open_run(run_dir, curation=result.name)
 
