@@ -81,12 +81,16 @@ def curations(methods: list[tuple[str, ...]]) -> list[tuple[str, CurationRequest
     return out
 
 
-def run_curations(run_dir: Path, task: str, seeds_path: Path, backend, methods, results, save):
+def run_curations(
+    run_dir: Path, task: str, seeds_path: Path, backend, methods, results, save, rows=()
+):
     """Curate one pool with every request; per-task names for seed-using methods (a shared
     ZeroGen pool is curated once per task's seeds)."""
     done = results.setdefault("curations", {})
     names = {}
     for base, request in curations(methods):
+        if rows and base not in rows:
+            continue
         uses_seeds = any(m in NEEDS_SEEDS for m in base.removeprefix("random-as-").split("+"))
         name = f"{base}.{task}" if uses_seeds else base
         if request.same_size_as and uses_seeds:
@@ -153,15 +157,15 @@ def run_task(task: str, args, backend, results: dict, save) -> None:
     for spec, run_name in pools:
         run_dir = args.out / run_name
         generate(spec, run_dir, backend)
-        names = run_curations(run_dir, task, seeds_path, backend, methods, out, save)
+        names = run_curations(run_dir, task, seeds_path, backend, methods, out, save, args.rows)
         evaluate_pool(run_dir, names, test, labels, args, cells, save)
-    if "prompting" not in cells:
+    if "prompting" not in cells and not args.skip_references:
         result = predict_zero_shot(backend, pools[1][0], test.texts, template=cfg["prompt"])
         report = classification_report(test.labels, result.predictions, labels)
         cells["prompting"] = {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
         save()
     for tam in args.tams:
-        if f"gold/{tam}" not in cells:
+        if f"gold/{tam}" not in cells and not args.skip_references:
             cells[f"gold/{tam}"] = score_tam(tam, full_train, test, labels, args.train_seeds)
             save()
 
@@ -226,7 +230,16 @@ def main() -> None:
     parser.add_argument(
         "--decode-rows", type=int, default=0, help="backend.decode_rows (0: all of a call's rows)"
     )
-    parser.add_argument("--rows", default="", help="evaluate only these rows (e.g. full,margin)")
+    parser.add_argument(
+        "--rows",
+        default="",
+        help="curate and evaluate only these rows (e.g. full,random-half,margin)",
+    )
+    parser.add_argument(
+        "--skip-references",
+        action="store_true",
+        help="leave out the prompting baseline and gold (another run of this script adds them)",
+    )
     add_table_args(parser, "runs/curation")
     args = parser.parse_args()
     results, save = open_results(args)
