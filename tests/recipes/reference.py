@@ -83,6 +83,7 @@ REAL_BACKEND = {
     "share_prefix": False,
     "sampler": "transformers",
 }
+BEFORE_THE_MOVE = ("share_prefix", "sampler")  # options the code of commit 457e584 lacks
 REAL_SPECS: dict[str, dict[str, Any]] = {}
 REAL_SPECS["real_fewshot"] = {
     "name": "recipes-equivalence",
@@ -119,7 +120,8 @@ REAL_SPECS["real_zerogen_context"] = {
 
 
 def dump_run(run_dir: Path) -> dict[str, Any]:
-    """The planned requests (everything planning decides) and the accepted set of a run."""
+    """The planned requests (everything planning decides), the accepted set of a run, and what
+    the backend answered to each request (so a test can replay it without the model)."""
     with sqlite3.connect(Path(run_dir) / "run.sqlite") as db:
         requests = [
             {
@@ -146,7 +148,14 @@ def dump_run(run_dir: Path) -> dict[str, Any]:
                 "SELECT id, stage, label, text, text_b FROM accepted ORDER BY stage, round, idx"
             )
         ]
-    return {"requests": requests, "accepted": accepted}
+        outputs = [
+            dict(zip(("id", "completion", "raw_text", "finish_reason", "n_tokens"), r))
+            for r in db.execute(
+                "SELECT r.id, o.completion, o.raw_text, o.finish_reason, o.n_tokens FROM outputs o"
+                " JOIN requests r ON r.id = o.request_id ORDER BY r.stage, r.round, r.idx"
+            )
+        ]
+    return {"requests": requests, "accepted": accepted, "outputs": outputs}
 
 
 def main(out: Path) -> None:
@@ -165,7 +174,9 @@ def main(out: Path) -> None:
         (out / f"{name}.json").write_text(json.dumps(dump_run(run_dir), indent=1) + "\n")
     for name, data in REAL_SPECS.items():
         spec_path = out / "runs" / f"{name}.yaml"
-        spec_path.write_text(yaml.safe_dump(data))
+        # the code before the move has neither option: it decoded as they say
+        backend = {k: v for k, v in data["backend"].items() if k not in BEFORE_THE_MOVE}
+        spec_path.write_text(yaml.safe_dump({**data, "backend": backend}))
         run_dir = out / "runs" / name
         subprocess.run(
             [sys.executable, "-m", "synloom", "generate", str(spec_path), "--out", str(run_dir)],
