@@ -87,7 +87,9 @@ class ReplayBackend:
         for prompt, seed in zip(prompts, seeds):
             # a request the run before the move never made fails here, with its prompt
             o = self.answers[(prompt, seed)]
-            out.append(Completion(o["completion"], o["finish_reason"], o["raw_text"], o["n_tokens"]))
+            out.append(
+                Completion(o["completion"], o["finish_reason"], o["raw_text"], o["n_tokens"])
+            )
         self.asked += len(out)
         return out
 
