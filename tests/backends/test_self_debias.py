@@ -231,6 +231,7 @@ def margins(backend, spec, samples) -> tuple[float, float]:
     )
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow  # two small real runs with the embedded model (~30 s on 2 cores)
 def test_a_real_run_with_self_debiasing_is_seeded_differs_and_fits_its_labels_better(tmp_path):
     from synloom.backends.local import LocalBackend

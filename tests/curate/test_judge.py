@@ -138,6 +138,7 @@ def test_failed_judge_requests_are_nan_with_their_error():
     assert result.summary["failed"] == 3 and result.summary["parsed"] == 0
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_the_embedded_generator_judges_real_sentences(flipped_pool, sst2_spec):
     from synloom.backends import open_backend

@@ -32,6 +32,7 @@ def stored_scores(run_dir, name: str) -> int:
         return 0
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_sigkill_mid_method_then_rerun_equals_an_uninterrupted_curation(tmp_path, datasets_dir):
     pool = LabeledData.from_jsonl(datasets_dir / "sst2/train_sentences.jsonl").subset(range(60))

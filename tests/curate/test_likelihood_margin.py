@@ -105,6 +105,7 @@ def test_empty_texts_are_not_scored_and_bad_prompts_fail_before_the_model(sst2_s
         LIKELIHOOD.score(data, LIKELIHOOD.options(prompt="A {nope} review: "))
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_margin_separates_flipped_labels_and_reuses_likelihood_cells(flipped_pool, generator):
     data = _with_generator(flipped_pool.data, generator)

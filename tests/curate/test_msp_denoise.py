@@ -176,6 +176,7 @@ def test_bad_options_and_missing_seeds(sst2_spec):
         METHOD.options(attribute_weight=0, similarity_weight=0)
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 def test_synloom_curate_msp_denoise_end_to_end(tmp_path, datasets_dir):
     """A run store of real SST-2 sentences and TREC questions with skewed attributes: `synloom
     curate --method msp-denoise --keep 0.5` drops the questions first and evens out the genres;

@@ -37,6 +37,7 @@ def test_a_context_prompt_needs_a_baseline_prompt(zerogen_run):
     assert "{context}" in proc.stderr and "--prompt" in proc.stderr
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_prompt_option_gives_the_three_way_table(zerogen_run):
     run_dir, test = zerogen_run

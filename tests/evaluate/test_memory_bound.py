@@ -65,6 +65,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_prompting_baseline_peak_rss_on_long_real_reviews(datasets_dir):
     proc = subprocess.run(

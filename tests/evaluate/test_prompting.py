@@ -91,6 +91,7 @@ def test_handful_of_real_sst2_sentences(backend, handful):
     assert not result.calibrated and result.content_free_bias is None
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_accuracy_is_well_above_chance_on_real_sst2(backend, datasets_dir):
     """ZeroGen's prompting baseline must read sentiment: 200 SST-2 test sentences spread over the
@@ -104,6 +105,7 @@ def test_accuracy_is_well_above_chance_on_real_sst2(backend, datasets_dir):
     assert accuracy >= 0.62
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_calibration_removes_the_content_free_bias(backend, handful):
     spec = parse_spec(SST2_SPEC)

@@ -171,6 +171,7 @@ def test_missing_ray_is_one_line_naming_the_extra(tmp_path):
     assert not (tmp_path / "r" / "run.sqlite").exists()  # nothing written before the check
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_ray_with_the_embedded_model_gives_the_local_accepted_set(cluster, tmp_path):
     """Each actor loads the real embedded model on the CPU; one torch thread everywhere, so the

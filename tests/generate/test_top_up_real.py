@@ -28,6 +28,7 @@ def accepted(run_dir):
         return [(s.id, s.label, s.text) for s in store.accepted()], store.label_counts()
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 def test_topping_up_a_real_run_keeps_its_samples_and_is_deterministic(tmp_path):
     backend = load_backend(spec(2).backend)
     try:

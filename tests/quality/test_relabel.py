@@ -29,6 +29,7 @@ def test_agreement_is_argmax_accuracy_with_real_classifier_scores(sst2_train_sen
         relabel_agreement(test_y, scores[:, :1], LABELS)
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_embedded_model_verbalizer_scores(sst2_test):
     import torch

@@ -414,6 +414,7 @@ def test_the_report_section_shows_each_value():
 # -- the real embedded model (slow) --------------------------------------------------------------
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_a_real_model_run_writes_values_per_class_and_resumes(tmp_path):
     spec = parse_spec(

@@ -115,6 +115,7 @@ def test_a_replayed_real_model_run_accepts_what_it_did_before_the_move(tmp_path,
     assert backend.asked == len(want["requests"]) and len(got["accepted"]) >= 10
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REAL_SPECS))
 def test_a_real_model_run_plans_its_first_round_as_before_and_finishes(tmp_path, name):

@@ -47,6 +47,7 @@ def records_spec(backend: dict) -> object:
     )
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 def test_constrained_decoding_yields_only_valid_records_and_free_decoding_does_not(tmp_path):
     from synloom.backends.local import LocalBackend
     from synloom.spec.recipe import load_recipe

@@ -17,6 +17,7 @@ def test_learns_sst2_sentiment(sst2_train, sst2_test):
     assert [model.labels_[i] for i in proba.argmax(axis=1)] == predicted[:5]
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_sentence_pairs(pair_train, pair_test):
     model = EmbeddingLogReg().fit(pair_train, seed=0)

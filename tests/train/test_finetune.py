@@ -24,6 +24,7 @@ def _acc(model, data: LabeledData) -> float:
     return accuracy(data.labels, model.predict(list(data.texts), data.texts_b))
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 def test_learns_sst2_sentiment(sst2_train, sst2_test):
     model = FineTuneClassifier(**FAST).fit(sst2_train, seed=0)
     assert model.labels_ == ["negative", "positive"]
@@ -35,6 +36,7 @@ def test_learns_sst2_sentiment(sst2_train, sst2_test):
     assert model.history_[-1]["step"] == 20
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 def test_sentence_pairs_are_encoded_together(pair_train, pair_test):
     # pairs are twice as long as sentences: 192 of them (12 steps), tested on 100
     pair_train, pair_test = pair_train.subset(range(192)), pair_test.subset(range(100))
