@@ -136,6 +136,7 @@ def test_margin_separates_flipped_labels_and_reuses_likelihood_cells(flipped_poo
     np.testing.assert_allclose(calibrated.scores, expected, atol=1e-9)
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_same_data_gives_the_same_scores(flipped_pool, generator):
     part = flipped_pool.data.subset(range(24))
@@ -145,6 +146,7 @@ def test_same_data_gives_the_same_scores(flipped_pool, generator):
     np.testing.assert_array_equal(first.details["own_logprob"], second.details["own_logprob"])
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_likelihood_ranks_fluent_text_above_its_words_scrambled(flipped_pool, generator):
     data = flipped_pool.data.subset(range(40))

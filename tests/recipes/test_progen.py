@@ -258,6 +258,7 @@ def test_seeds_and_a_context_template_are_refused_in_one_line(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 @pytest.mark.slow
 def test_a_real_model_run_feeds_back_its_own_samples(tmp_path):
     spec = parse_spec(

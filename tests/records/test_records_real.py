@@ -81,6 +81,7 @@ def test_constrained_decoding_yields_only_valid_records_and_free_decoding_does_n
         backend.close()
 
 
+@pytest.mark.heavy  # heavy lane: keeps the default run under 20 min on a float32 CPU
 def test_llama_server_structured_output_on_completions(tmp_path):
     with embedded_llama_server(parallel=4) as server:
         spec = records_spec(
